@@ -1,0 +1,60 @@
+package clearway
+
+import "time"
+
+// FileState is where a journaled file stands in the ingest flow.
+type FileState string
+
+// Journal states (PRODUCT.md §3). A file enters as received; the ingest
+// pipeline moves it on and is the only writer of the later states.
+const (
+	FileReceived   FileState = "received"
+	FileProcessing FileState = "processing"
+	FileDone       FileState = "done"
+	FileRejected   FileState = "rejected"
+	FileDuplicate  FileState = "duplicate"
+)
+
+// Valid reports whether s is one of the journal states.
+func (s FileState) Valid() bool {
+	switch s {
+	case FileReceived, FileProcessing, FileDone, FileRejected, FileDuplicate:
+		return true
+	}
+	return false
+}
+
+// Channel names how a file reached the hub.
+type Channel string
+
+// The intake channels of PRODUCT.md §2.
+const (
+	ChannelSFTP   Channel = "sftp"
+	ChannelWatch  Channel = "watch"
+	ChannelRemote Channel = "remote"
+	ChannelCLI    Channel = "cli"
+)
+
+// File is one entry of the intake journal: a complete file a partner sent,
+// whose bytes are kept in the archive under SHA256. The journal is the
+// hand-off point to the ingest pipeline and the restart point after a crash.
+type File struct {
+	ID         int64
+	Partner    string
+	Channel    Channel
+	Name       string // partner-relative path, e.g. "inbox/invoices/INV-1.xlsx"
+	Size       int64
+	SHA256     string // hex
+	State      FileState
+	Error      string
+	ReceivedAt time.Time
+	UpdatedAt  time.Time
+}
+
+// FileFilter selects journal entries; zero fields match everything.
+type FileFilter struct {
+	ID      int64
+	Partner string
+	State   FileState
+	Limit   int
+}
