@@ -1,0 +1,126 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/clearway/clearway/internal/clearway"
+)
+
+// CreateFile journals a file that a channel accepted completely. It sets the
+// file's ID, state (received) and times. Its bytes must already be archived.
+func (db *DB) CreateFile(ctx context.Context, f *clearway.File) error {
+	if f.Partner == "" || f.Name == "" || len(f.SHA256) != 64 {
+		return clearway.Errorf(clearway.EINVALID, "journal file: partner, name and sha256 are required")
+	}
+	now := db.Now()
+	f.State = clearway.FileReceived
+	f.ReceivedAt, f.UpdatedAt = now.UTC(), now.UTC()
+	res, err := db.db.ExecContext(ctx, `
+		INSERT INTO files (partner, channel, name, size, sha256, state, error, received_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, '', ?, ?)`,
+		f.Partner, string(f.Channel), f.Name, f.Size, f.SHA256, string(f.State), formatTime(now), formatTime(now))
+	if err != nil {
+		return fmt.Errorf("journal file %s/%s: %w", f.Partner, f.Name, err)
+	}
+	if f.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("journal file %s/%s: %w", f.Partner, f.Name, err)
+	}
+	return nil
+}
+
+// FindFileByID returns one journal entry.
+func (db *DB) FindFileByID(ctx context.Context, id int64) (*clearway.File, error) {
+	files, err := db.FindFiles(ctx, clearway.FileFilter{ID: id})
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, clearway.Errorf(clearway.ENOTFOUND, "file %d not found", id)
+	}
+	return files[0], nil
+}
+
+// FindFiles returns the journal entries matching the filter, oldest first.
+func (db *DB) FindFiles(ctx context.Context, q clearway.FileFilter) ([]*clearway.File, error) {
+	var where []string
+	var args []any
+	if q.ID != 0 {
+		where, args = append(where, "id = ?"), append(args, q.ID)
+	}
+	if q.Partner != "" {
+		where, args = append(where, "partner = ?"), append(args, q.Partner)
+	}
+	if q.State != "" {
+		where, args = append(where, "state = ?"), append(args, string(q.State))
+	}
+	sqlText := `SELECT id, partner, channel, name, size, sha256, state, error, received_at, updated_at FROM files`
+	if len(where) > 0 {
+		sqlText += " WHERE " + strings.Join(where, " AND ")
+	}
+	sqlText += " ORDER BY id"
+	if q.Limit > 0 {
+		sqlText += fmt.Sprintf(" LIMIT %d", q.Limit)
+	}
+	rows, err := db.db.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find files: %w", err)
+	}
+	defer rows.Close()
+	var files []*clearway.File
+	for rows.Next() {
+		f, err := scanFile(rows)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find files: %w", err)
+	}
+	return files, nil
+}
+
+// UpdateFileState moves a journal entry to a new state, recording errText
+// (empty when the file is fine).
+func (db *DB) UpdateFileState(ctx context.Context, id int64, state clearway.FileState, errText string) error {
+	if !state.Valid() {
+		return clearway.Errorf(clearway.EINVALID, "unknown file state %q", state)
+	}
+	res, err := db.db.ExecContext(ctx, `UPDATE files SET state = ?, error = ?, updated_at = ? WHERE id = ?`,
+		string(state), errText, db.now(), id)
+	if err != nil {
+		return fmt.Errorf("update file %d: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("update file %d: %w", id, err)
+	} else if n == 0 {
+		return clearway.Errorf(clearway.ENOTFOUND, "file %d not found", id)
+	}
+	return nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanFile(row scanner) (*clearway.File, error) {
+	var f clearway.File
+	var channel, state, received, updated string
+	if err := row.Scan(&f.ID, &f.Partner, &channel, &f.Name, &f.Size, &f.SHA256, &state, &f.Error, &received, &updated); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, clearway.Errorf(clearway.ENOTFOUND, "file not found")
+		}
+		return nil, fmt.Errorf("scan file: %w", err)
+	}
+	f.Channel, f.State = clearway.Channel(channel), clearway.FileState(state)
+	var err error
+	if f.ReceivedAt, err = parseTime(received); err != nil {
+		return nil, err
+	}
+	if f.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}

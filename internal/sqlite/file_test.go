@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clearway/clearway/internal/clearway"
+)
+
+// MustOpenDB opens a real database file in a temp dir and closes it after the test.
+func MustOpenDB(tb testing.TB) *DB {
+	tb.Helper()
+	db := NewDB(filepath.Join(tb.TempDir(), "clearway.db"))
+	db.Now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
+	if err := db.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestFiles(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	sum := strings.Repeat("ab", 32)
+	f := &clearway.File{Partner: "acme", Channel: clearway.ChannelSFTP, Name: "inbox/a.csv", Size: 10, SHA256: sum}
+	if err := db.CreateFile(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if f.ID == 0 || f.State != clearway.FileReceived {
+		t.Fatalf("got id %d state %s", f.ID, f.State)
+	}
+	g := &clearway.File{Partner: "fastclear", Channel: clearway.ChannelCLI, Name: "inbox/s.csv", Size: 5, SHA256: sum}
+	if err := db.CreateFile(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UpdateFileState(ctx, g.ID, clearway.FileRejected, "row 3: quantity: not a number"); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("ByPartner", func(t *testing.T) {
+		got, err := db.FindFiles(ctx, clearway.FileFilter{Partner: "acme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Name != "inbox/a.csv" || got[0].SHA256 != sum || !got[0].ReceivedAt.Equal(db.Now()) {
+			t.Fatalf("got %+v", got)
+		}
+	})
+	t.Run("ByState", func(t *testing.T) {
+		got, err := db.FindFiles(ctx, clearway.FileFilter{State: clearway.FileRejected})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].ID != g.ID || got[0].Error != "row 3: quantity: not a number" {
+			t.Fatalf("got %+v", got)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := db.FindFileByID(ctx, 999)
+		if clearway.ErrorCode(err) != clearway.ENOTFOUND {
+			t.Fatalf("got %v, want not found", err)
+		}
+		if err := db.UpdateFileState(ctx, 999, clearway.FileDone, ""); clearway.ErrorCode(err) != clearway.ENOTFOUND {
+			t.Fatalf("got %v, want not found", err)
+		}
+	})
+	t.Run("ErrInvalidState", func(t *testing.T) {
+		if err := db.UpdateFileState(ctx, f.ID, "lost", ""); clearway.ErrorCode(err) != clearway.EINVALID {
+			t.Fatalf("got %v, want invalid", err)
+		}
+	})
+	t.Run("SurvivesReopen", func(t *testing.T) {
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db2 := NewDB(db.Path)
+		if err := db2.Open(); err != nil {
+			t.Fatal(err)
+		}
+		defer db2.Close()
+		got, err := db2.FindFiles(ctx, clearway.FileFilter{})
+		if err != nil || len(got) != 2 {
+			t.Fatalf("after reopen: %d files, %v", len(got), err)
+		}
+	})
+}

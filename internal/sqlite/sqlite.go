@@ -1,0 +1,145 @@
+// Package sqlite is Clearway's store: one SQLite file (go-sqlite3, WAL) with
+// embedded migrations. Exported methods own their transaction; unexported
+// helpers take a *sql.Tx so several compose in one.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// timeFormat is how times are stored: UTC, sortable as text.
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// DB is the handle to the Clearway database file.
+type DB struct {
+	db *sql.DB
+
+	// Path is the database file.
+	Path string
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// NewDB returns a DB for the file at path; call Open before use.
+func NewDB(path string) *DB {
+	return &DB{Path: path, Now: time.Now}
+}
+
+// DSN returns the connection string. Settings live in the DSN so that every
+// pooled connection gets them (a PRAGMA via Exec reaches only one).
+// synchronous=FULL: a journaled upload is acknowledged to the partner, so its
+// commit must survive a power cut, not only a crash.
+func DSN(path string) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	q.Set("_synchronous", "FULL")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens the database file, creating it and its folder when missing, and
+// applies pending migrations.
+func (db *DB) Open() error {
+	if db.Path == "" {
+		return fmt.Errorf("open database: no path")
+	}
+	if err := os.MkdirAll(filepath.Dir(db.Path), 0o750); err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	sdb, err := sql.Open("sqlite3", DSN(db.Path))
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", db.Path, err)
+	}
+	db.db = sdb
+	if err := db.migrate(context.Background()); err != nil {
+		sdb.Close()
+		return fmt.Errorf("migrate %s: %w", db.Path, err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	if db.db == nil {
+		return nil
+	}
+	return db.db.Close()
+}
+
+// migrate applies the embedded migrations not yet recorded, in name order,
+// each in its own transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.migrateFile(ctx, name); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateFile(ctx context.Context, name string) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := fs.ReadFile(migrationFS, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (name, applied_at) VALUES (?, ?)`, name, db.now()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// now is the current time in the stored format.
+func (db *DB) now() string {
+	return formatTime(db.Now())
+}
+
+func formatTime(t time.Time) string {
+	return t.UTC().Format(timeFormat)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeFormat, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t, nil
+}
