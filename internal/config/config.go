@@ -1,0 +1,409 @@
+// Package config reads, resolves and validates Clearway's YAML configuration
+// (config/clearway.yaml, PRODUCT.md §4).
+//
+// The life of a configuration is DefaultConfig → Parse → Resolve → Validate;
+// Load does all four for a file on disk. Parse is strict: an unknown key
+// anywhere in the tree is refused with its field path and line. Every error
+// users see is a *ValidationError rendered as "FILE:LINE: PATH: MSG", and
+// Validate reports all problems at once as ValidationErrors.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"gopkg.in/yaml.v3"
+)
+
+// Partner roles (PartnerConfig.Role).
+const (
+	RoleSupplier = "supplier"
+	RoleBroker   = "broker"
+	RoleERP      = "erp"
+	RoleTMS      = "tms"
+	RoleInternal = "internal"
+)
+
+// Readiness rules for watched folders and remote pulls (WatchConfig.Ready,
+// PullConfig.Ready).
+const (
+	// ReadyStable takes a file once its size and mtime are unchanged across
+	// two looks.
+	ReadyStable = "stable"
+	// ReadyDoneFile takes a file x once x.done exists.
+	ReadyDoneFile = "done_file"
+)
+
+// Outbound job kinds (OutboundJob.Kind).
+const (
+	KindStatus           = "status"
+	KindDocumentRequests = "document_requests"
+	KindPackets          = "packets"
+)
+
+// Outbound file formats (OutboundJob.Format).
+const (
+	FormatCSV   = "csv"
+	FormatJSONL = "jsonl"
+	FormatXLSX  = "xlsx"
+	FormatZIP   = "zip"
+)
+
+// X12 acknowledgement types (PartnerConfig.Ack).
+const (
+	Ack997 = "997"
+	Ack999 = "999"
+)
+
+// AfterDelete is the PullConfig.After value that deletes a pulled file from
+// the partner's server; AfterMovePrefix followed by an absolute remote folder
+// moves it there instead.
+const (
+	AfterDelete     = "delete"
+	AfterMovePrefix = "move:"
+)
+
+// Config is the whole daemon configuration. Its yaml tags are the key names of
+// the configuration contract (PRODUCT.md §4).
+type Config struct {
+	// Path is the absolute path of the file read; set by Load.
+	Path string `yaml:"-"`
+
+	// DataDir holds the SQLite database, the archive, partner folders and
+	// host keys. Required.
+	DataDir string `yaml:"data_dir"`
+	// Log configures the daemon's logger.
+	Log LogConfig `yaml:"log"`
+	// SFTP configures the embedded SFTP server.
+	SFTP SFTPConfig `yaml:"sftp"`
+	// HTTP configures the web interface.
+	HTTP HTTPConfig `yaml:"http"`
+	// MappingsDir is the folder of mapping YAML files. Required only when a
+	// partner lists mappings.
+	MappingsDir string `yaml:"mappings_dir"`
+	// Review configures the human review queue.
+	Review ReviewConfig `yaml:"review"`
+	// ShutdownTimeout bounds how long the daemon lets transfers and ingests
+	// finish after a stop signal. Default 30s.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// Partners lists everyone who exchanges files with the hub.
+	Partners []PartnerConfig `yaml:"partners"`
+
+	source  string            // file name used in error messages (as given to Parse)
+	lines   map[string]int    // field path → line in source
+	written map[string]string // field path → path as written, for paths Resolve changed
+}
+
+// LogConfig configures logging.
+type LogConfig struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `yaml:"level"`
+	// Format is text or json. Default text.
+	Format string `yaml:"format"`
+}
+
+// HTTPConfig configures the web interface.
+type HTTPConfig struct {
+	// Listen is the host:port to serve on. Default 127.0.0.1:8080; "" disables
+	// the web interface.
+	Listen string `yaml:"listen"`
+}
+
+// ReviewConfig configures the review queue.
+type ReviewConfig struct {
+	// ReasonCodes are the codes a reviewer may give when approving or
+	// rejecting a change; upper snake case.
+	ReasonCodes []string `yaml:"reason_codes"`
+}
+
+// SFTPConfig configures the embedded SFTP server.
+type SFTPConfig struct {
+	// Listen is the host:port to serve on. Default 127.0.0.1:2022; "" disables
+	// the server.
+	Listen string `yaml:"listen"`
+	// HostKeyFile is the server's private host key. Default
+	// <data_dir>/ssh_host_ed25519_key. It is created on first start when
+	// missing, so neither it nor its folder need exist yet.
+	HostKeyFile string `yaml:"host_key_file"`
+	// HandshakeTimeout bounds the SSH handshake including authentication.
+	// Default 30s.
+	HandshakeTimeout Duration `yaml:"handshake_timeout"`
+	// MaxAuthTries is the number of authentication attempts allowed per
+	// connection. Default 6.
+	MaxAuthTries int `yaml:"max_auth_tries"`
+	// MaxSessionsPerPartner caps concurrent sessions of one partner.
+	// Default 8.
+	MaxSessionsPerPartner int `yaml:"max_sessions_per_partner"`
+	// Ban configures temporary bans of addresses that keep failing to log in.
+	Ban BanConfig `yaml:"ban"`
+}
+
+// BanConfig configures temporary bans of client addresses after repeated
+// authentication failures. The ban time doubles for each repeat offence, up to
+// MaxBanTime.
+type BanConfig struct {
+	// Threshold is the number of failures within Window that triggers a ban.
+	// Default 10; 0 disables banning.
+	Threshold int `yaml:"threshold"`
+	// Window is the period failures are counted over. Default 5m.
+	Window Duration `yaml:"window"`
+	// BanTime is the length of a first ban. Default 15m.
+	BanTime Duration `yaml:"ban_time"`
+	// MaxBanTime caps the length of repeated bans. Default 24h.
+	MaxBanTime Duration `yaml:"max_ban_time"`
+}
+
+// PartnerConfig is one supplier, broker, ERP, TMS or internal system.
+type PartnerConfig struct {
+	// ID is the partner's identifier and SFTP user name: [a-z0-9-]+, unique.
+	ID string `yaml:"id"`
+	// Name is the partner's display name.
+	Name string `yaml:"name"`
+	// Role is supplier, broker, erp, tms or internal.
+	Role string `yaml:"role"`
+	// SFTP holds the credentials the partner logs in to the hub with.
+	SFTP PartnerSFTP `yaml:"sftp"`
+	// Mappings names the mappings (by their `name:`) applied to this
+	// partner's files.
+	Mappings []string `yaml:"mappings"`
+	// Watch lists local folders whose files belong to this partner.
+	Watch []WatchConfig `yaml:"watch"`
+	// Remote is the partner's own SFTP server, pulled from and pushed to; nil
+	// when there is none.
+	Remote *RemoteConfig `yaml:"remote"`
+	// Outbound lists the partner's scheduled outbound jobs.
+	Outbound []OutboundJob `yaml:"outbound"`
+	// Ack is the X12 acknowledgement the partner gets: "997" (default) or
+	// "999".
+	Ack string `yaml:"ack"`
+}
+
+// PartnerSFTP holds a partner's credentials for the hub's SFTP server. A
+// partner with neither keys nor password cannot log in over SFTP, which is
+// fine for partners reached by other channels only.
+type PartnerSFTP struct {
+	// AuthorizedKeys are public keys in authorized_keys format.
+	AuthorizedKeys []string `yaml:"authorized_keys"`
+	// AuthorizedKeysFile is a file of public keys in authorized_keys format.
+	AuthorizedKeysFile string `yaml:"authorized_keys_file"`
+	// PasswordBcrypt is a bcrypt hash of the partner's password; plain
+	// passwords are refused.
+	PasswordBcrypt Secret `yaml:"password_bcrypt"`
+	// Keys are the public keys parsed by Validate from AuthorizedKeys and
+	// AuthorizedKeysFile, in that order.
+	Keys []ssh.PublicKey `yaml:"-"`
+}
+
+// WatchConfig is a local folder whose files are taken in for a partner.
+type WatchConfig struct {
+	// Path is the folder watched. Required.
+	Path string `yaml:"path"`
+	// Ready is stable (default) or done_file.
+	Ready string `yaml:"ready"`
+	// Interval is how often the folder is rescanned besides file system
+	// notifications. Default 10s.
+	Interval Duration `yaml:"interval"`
+}
+
+// RemoteConfig is a partner's own SFTP server.
+type RemoteConfig struct {
+	// Address is the server's host:port.
+	Address string `yaml:"address"`
+	// User is the user name the hub logs in as.
+	User string `yaml:"user"`
+	// PrivateKeyFile is the hub's unencrypted private key for this server;
+	// required unless Password is given.
+	PrivateKeyFile string `yaml:"private_key_file"`
+	// KnownHostsFile holds the server's host keys. Required: host keys are
+	// never skipped.
+	KnownHostsFile string `yaml:"known_hosts_file"`
+	// Password is the login password, optional; usually "$ENV_VAR".
+	Password Secret `yaml:"password"`
+	// Pull, when set, fetches the partner's files on a schedule.
+	Pull *PullConfig `yaml:"pull"`
+	// Push, when set, also delivers the partner's outbound files to the
+	// server.
+	Push *PushConfig `yaml:"push"`
+}
+
+// PullConfig fetches files from a partner's server on a schedule.
+type PullConfig struct {
+	// Path is the remote folder to fetch from. Required.
+	Path string `yaml:"path"`
+	// Schedule is a 5-field cron expression or a descriptor such as
+	// "@every 5m". Required.
+	Schedule string `yaml:"schedule"`
+	// After says what happens to a fetched file on the server: "delete" or
+	// "move:/absolute/remote/folder". Required.
+	After string `yaml:"after"`
+	// Ready is stable (default) or done_file.
+	Ready string `yaml:"ready"`
+}
+
+// MoveTo returns the remote folder fetched files are moved to, and false when
+// After is not a move.
+func (p *PullConfig) MoveTo() (string, bool) {
+	dir, ok := strings.CutPrefix(p.After, AfterMovePrefix)
+	return dir, ok
+}
+
+// PushConfig delivers outbound files to a partner's server.
+type PushConfig struct {
+	// Path is the remote folder files are written to (temp name + rename).
+	Path string `yaml:"path"`
+}
+
+// OutboundJob is one scheduled outbound delivery to a partner.
+type OutboundJob struct {
+	// Job names the job, unique per partner (`outbound run --job NAME`).
+	Job string `yaml:"job"`
+	// Kind is status, document_requests or packets.
+	Kind string `yaml:"kind"`
+	// Format is csv, jsonl or xlsx; zip for packets.
+	Format string `yaml:"format"`
+	// Schedule is a 5-field cron expression or a descriptor such as
+	// "@every 1m".
+	Schedule string `yaml:"schedule"`
+}
+
+// DefaultConfig returns the configuration used for every key a file omits.
+// DataDir has no default (it is required); SFTP.HostKeyFile defaults to
+// <data_dir>/ssh_host_ed25519_key once DataDir is known (Parse and Resolve
+// fill it in).
+func DefaultConfig() *Config {
+	return &Config{
+		Log: LogConfig{Level: "info", Format: "text"},
+		SFTP: SFTPConfig{
+			Listen:                "127.0.0.1:2022",
+			HandshakeTimeout:      Duration{30 * time.Second},
+			MaxAuthTries:          6,
+			MaxSessionsPerPartner: 8,
+			Ban: BanConfig{
+				Threshold:  10,
+				Window:     Duration{5 * time.Minute},
+				BanTime:    Duration{15 * time.Minute},
+				MaxBanTime: Duration{24 * time.Hour},
+			},
+		},
+		HTTP: HTTPConfig{Listen: "127.0.0.1:8080"},
+		Review: ReviewConfig{ReasonCodes: []string{
+			"CLASSIFICATION_CORRECTION",
+			"SUPPLIER_ERROR",
+			"CUSTOMS_RULING",
+			"VALUATION_ADJUSTMENT",
+			"DATA_ENTRY",
+			"OTHER",
+		}},
+		ShutdownTimeout: Duration{30 * time.Second},
+	}
+}
+
+// hostKeyFileName is the default host key file inside DataDir.
+const hostKeyFileName = "ssh_host_ed25519_key"
+
+// defaultHostKeyFile fills SFTP.HostKeyFile from DataDir when it is unset.
+func (c *Config) defaultHostKeyFile() {
+	if c.SFTP.HostKeyFile == "" && c.DataDir != "" {
+		c.SFTP.HostKeyFile = filepath.Join(c.DataDir, hostKeyFileName)
+	}
+}
+
+// Load reads the configuration file at path, then parses, resolves and
+// validates it. Relative paths in the file are resolved against the file's
+// folder; getenv (normally os.LookupEnv) expands "$ENV_VAR" secrets, and nil
+// means no variable is set. Errors name the file as path was given.
+func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config %s: %w", path, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	defer f.Close()
+
+	c, err := Parse(f, path)
+	if err != nil {
+		return nil, err
+	}
+	c.Path = abs
+	if err := c.Resolve(filepath.Dir(abs), getenv); err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Partner returns the partner with the given id.
+func (c *Config) Partner(id string) (*PartnerConfig, bool) {
+	for i := range c.Partners {
+		if c.Partners[i].ID == id {
+			return &c.Partners[i], true
+		}
+	}
+	return nil, false
+}
+
+// Duration is a time.Duration written in YAML as a Go duration string such as
+// "30s", "5m" or "1h30m".
+type Duration struct{ time.Duration }
+
+// UnmarshalYAML reads a duration string. A bare number is refused (its unit
+// would be a guess) except 0.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("expected a duration such as 30s or 5m")
+	}
+	if n.Value == "0" {
+		d.Duration = 0
+		return nil
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: use a number with a unit, such as 30s, 5m or 1h30m", n.Value)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalYAML writes the duration as a string such as "30s".
+func (d Duration) MarshalYAML() (any, error) {
+	return d.String(), nil
+}
+
+// Secret is a configuration value that is either given inline or, written as
+// "$NAME" or "${NAME}", taken from environment variable NAME by Resolve. An
+// unset variable is reported by Validate with the field path and variable.
+type Secret string
+
+// envRefPattern matches a whole-value environment reference: $NAME or ${NAME}.
+// A bcrypt hash ("$2a$10$...") never matches, as NAME cannot start with a digit
+// nor contain "$".
+var envRefPattern = regexp.MustCompile(`^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})$`)
+
+// EnvVar returns the name of the environment variable the secret refers to,
+// and false when the secret is an inline value.
+func (s Secret) EnvVar() (string, bool) {
+	m := envRefPattern.FindStringSubmatch(string(s))
+	if m == nil {
+		return "", false
+	}
+	return m[1] + m[2], true
+}
+
+// String returns "[redacted]" for a non-empty secret so that printing a
+// configuration does not leak it; use string(s) for the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
