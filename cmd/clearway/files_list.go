@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/sqlite"
+)
+
+// FilesListCommand prints the intake journal.
+type FilesListCommand struct {
+	Stdout io.Writer
+}
+
+// fileJSON is the stable --json shape of a journal entry (README, PRODUCT.md §3).
+type fileJSON struct {
+	ID         int64  `json:"id"`
+	Partner    string `json:"partner"`
+	Channel    string `json:"channel"`
+	Name       string `json:"name"`
+	Size       int64  `json:"size"`
+	SHA256     string `json:"sha256"`
+	State      string `json:"state"`
+	Error      string `json:"error"`
+	ReceivedAt string `json:"received_at"`
+	UpdatedAt  string `json:"updated_at"`
+}
+
+// FileJSON renders a journal entry in its --json shape.
+func FileJSON(f *clearway.File) any {
+	return fileJSON{ID: f.ID, Partner: f.Partner, Channel: string(f.Channel), Name: f.Name, Size: f.Size, SHA256: f.SHA256,
+		State: string(f.State), Error: f.Error, ReceivedAt: f.ReceivedAt.Format(time.RFC3339Nano), UpdatedAt: f.UpdatedAt.Format(time.RFC3339Nano)}
+}
+
+// Run lists journal entries, optionally of one partner and state.
+func (c *FilesListCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("files list")
+	cfgPath := fs.String("config", "", "config file")
+	partner := fs.String("partner", "", "only this partner's files")
+	state := fs.String("state", "", "only files in this state (received, processing, done, rejected, duplicate)")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *state != "" && !clearway.FileState(*state).Valid() {
+		return usagef("files list: unknown state %q (want received, processing, done, rejected or duplicate)", *state)
+	}
+	cfg, err := loadConfig(configPath(*cfgPath))
+	if err != nil {
+		return err
+	}
+	db := sqlite.NewDB(DBPath(cfg))
+	if err := db.Open(); err != nil {
+		return err
+	}
+	defer db.Close()
+	files, err := db.FindFiles(ctx, clearway.FileFilter{Partner: *partner, State: clearway.FileState(*state)})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]any, 0, len(files))
+		for _, f := range files {
+			out = append(out, FileJSON(f))
+		}
+		enc := json.NewEncoder(c.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPARTNER\tCHANNEL\tSTATE\tSIZE\tSHA256\tRECEIVED\tNAME\tERROR")
+	for _, f := range files {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", f.ID, f.Partner, f.Channel, f.State, f.Size, f.SHA256[:12],
+			f.ReceivedAt.Local().Format("2006-01-02 15:04:05"), f.Name, f.Error)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/clearway/clearway/internal/archive"
+	"github.com/clearway/clearway/internal/config"
+	"github.com/clearway/clearway/internal/intake"
+	"github.com/clearway/clearway/internal/sftpd"
+	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/web"
+)
+
+// Hub is the whole daemon wired from a config: store, archive, intake and
+// channels. End-to-end tests run it in-process on port 0 with a temp dir.
+type Hub struct {
+	Config *config.Config
+	Logger *slog.Logger
+
+	DB      *sqlite.DB
+	Archive *archive.Archive
+	Intake  *intake.Intake
+	SFTP    *sftpd.Server
+	Web     *web.Server
+}
+
+// NewHub returns a hub for the config; Open starts it.
+func NewHub(cfg *config.Config, logger *slog.Logger) *Hub {
+	return &Hub{Config: cfg, Logger: logger}
+}
+
+// DBPath is where the database file lives under data_dir.
+func DBPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "clearway.db") }
+
+// Open opens the store and starts the channels.
+func (h *Hub) Open() error {
+	cfg := h.Config
+	h.DB = sqlite.NewDB(DBPath(cfg))
+	if err := h.DB.Open(); err != nil {
+		return err
+	}
+	h.Archive = archive.New(filepath.Join(cfg.DataDir, "archive"))
+	if err := h.Archive.Open(); err != nil {
+		return err
+	}
+	h.Intake = &intake.Intake{DB: h.DB, Archive: h.Archive, Logger: h.Logger.With("component", "intake")}
+
+	if cfg.SFTP.Listen != "" {
+		hostKey, err := sftpd.LoadOrCreateHostKey(cfg.SFTP.HostKeyFile)
+		if err != nil {
+			return err
+		}
+		h.SFTP = &sftpd.Server{
+			Listen:                cfg.SFTP.Listen,
+			HostKey:               hostKey,
+			PartnersDir:           filepath.Join(cfg.DataDir, "partners"),
+			Accounts:              accounts(cfg),
+			Intake:                h.Intake,
+			Logger:                h.Logger.With("component", "sftpd"),
+			HandshakeTimeout:      cfg.SFTP.HandshakeTimeout.Duration,
+			MaxAuthTries:          cfg.SFTP.MaxAuthTries,
+			MaxSessionsPerPartner: cfg.SFTP.MaxSessionsPerPartner,
+			ShutdownTimeout:       cfg.ShutdownTimeout.Duration,
+			Defender: &sftpd.Defender{
+				Threshold: cfg.SFTP.Ban.Threshold, Window: cfg.SFTP.Ban.Window.Duration,
+				BanTime: cfg.SFTP.Ban.BanTime.Duration, MaxBanTime: cfg.SFTP.Ban.MaxBanTime.Duration, Now: time.Now,
+			},
+		}
+		if err := h.SFTP.Open(); err != nil {
+			return err
+		}
+	}
+	if cfg.HTTP.Listen != "" {
+		h.Web = &web.Server{Listen: cfg.HTTP.Listen, DB: h.DB, Logger: h.Logger.With("component", "web")}
+		if err := h.Web.Open(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close stops the channels (letting open transfers finish, bounded by the
+// config's shutdown_timeout) and closes the store.
+func (h *Hub) Close() error {
+	var errs []error
+	if h.Web != nil {
+		errs = append(errs, h.Web.Close())
+	}
+	if h.SFTP != nil {
+		errs = append(errs, h.SFTP.Close())
+	}
+	if h.DB != nil {
+		errs = append(errs, h.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// accounts turns partner config into SFTP logins.
+func accounts(cfg *config.Config) map[string]*sftpd.Account {
+	m := make(map[string]*sftpd.Account, len(cfg.Partners))
+	for _, p := range cfg.Partners {
+		m[p.ID] = &sftpd.Account{Partner: p.ID, Keys: p.SFTP.Keys, PasswordHash: []byte(p.SFTP.PasswordBcrypt)}
+	}
+	return m
+}
+
+// newLogger builds the one slog logger from the config's log section.
+func newLogger(cfg config.LogConfig, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.Level)); err != nil {
+		return nil, fmt.Errorf("log.level %q: %w", cfg.Level, err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(cfg.Format) {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log.format %q: want text or json", cfg.Format)
+}
+
+// loadConfig reads and validates the config at path.
+func loadConfig(path string) (*config.Config, error) {
+	return config.Load(path, os.LookupEnv)
+}

@@ -1,0 +1,130 @@
+// Command clearway is the Clearway daemon and its admin commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/clearway/clearway/internal/clearway"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	os.Exit(Run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError marks a bad invocation (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+const usage = `clearway — file-drop EDI/SFTP hub for customs documents
+
+Usage:
+  clearway serve          [--config FILE]                      run the daemon
+  clearway config check   [--config FILE]                      validate the config
+  clearway files list     [--partner ID] [--state S] [--json]  the intake journal
+  clearway version
+
+--config defaults to $CLEARWAY_CONFIG, else config/clearway.yaml.
+`
+
+// Run runs one command and returns the process exit code: 0 success,
+// 1 failure (one line on stderr), 2 bad usage.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	err := run(ctx, args, stdout, stderr)
+	var ue *usageError
+	switch {
+	case err == nil || errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "clearway: %s\n\n%s", ue.msg, usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "clearway: %s\n", clearway.ErrorMessage(err))
+		return 1
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usagef("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	sub := ""
+	if len(rest) > 0 {
+		sub = rest[0]
+	}
+	switch {
+	case cmd == "serve":
+		return (&ServeCommand{Stderr: stderr}).Run(ctx, rest)
+	case cmd == "config" && sub == "check":
+		return (&ConfigCheckCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "files" && sub == "list":
+		return (&FilesListCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "version":
+		fmt.Fprintln(stdout, buildVersion())
+		return nil
+	case cmd == "help" || cmd == "-h" || cmd == "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usagef("unknown command %q", cmd+" "+sub)
+}
+
+// buildVersion is the -ldflags version, else the module version from the
+// build info.
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}
+
+// configPath picks --config, then $CLEARWAY_CONFIG, then the default.
+func configPath(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if env := os.Getenv("CLEARWAY_CONFIG"); env != "" {
+		return env
+	}
+	return "config/clearway.yaml"
+}
+
+// newFlagSet returns a FlagSet that reports errors instead of exiting.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usagef("%s: %s", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
