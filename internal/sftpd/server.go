@@ -285,7 +285,7 @@ func (s *Server) serveChannel(sess *session, ch ssh.Channel, reqs <-chan *ssh.Re
 		req.Reply(true, nil)
 		go ssh.DiscardRequests(reqs)
 		handlers := sftp.Handlers{FileGet: sess, FilePut: sess, FileCmd: sess, FileList: sess}
-		rs := sftp.NewRequestServer(ch, handlers, sftp.WithStartDirectory("/"), sftp.WithRSMaxTxPacket(maxTxPacket))
+		rs := sftp.NewRequestServer(ch, handlers, sftp.WithStartDirectory("/"), sftp.WithRSMaxTxPacket(maxTxPacket), sftp.WithRSAllocator())
 		if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
 			sess.log.Info("sftp subsystem ended", "error", err)
 		}
