@@ -32,7 +32,7 @@ bench: build
 	RUNS=5 SIZE_MB=256 CLEARWAY_BIN=./bin/clearway scripts/bench-sftp.sh
 
 lint:
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 clean:
 	rm -rf bin

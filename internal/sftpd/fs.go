@@ -1,6 +1,7 @@
 package sftpd
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -83,7 +84,7 @@ func (s *session) logOp(op, p string, started time.Time, err error, attrs ...any
 	case "upload", "download", "rename", "remove", "mkdir", "rmdir":
 		level = slog.LevelInfo
 	}
-	s.log.Log(nil, level, "sftp op", attrs...)
+	s.log.Log(context.Background(), level, "sftp op", attrs...)
 }
 
 // Fileread opens a file in /outbox or /errors for download.

@@ -1,6 +1,8 @@
 package sftpd
 
 import (
+	"io"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -148,4 +150,22 @@ func TestShutdownFinishesTransfers(t *testing.T) {
 		t.Fatal("Close did not return after the transfer finished")
 	}
 	h.assertJournaledOnce(t, "acme", "inbox/late.csv", []byte("part one,part two"))
+}
+
+// A client that connects and never completes the handshake is cut off.
+func TestHandshakeDeadline(t *testing.T) {
+	h := newHarness(t, func(s *Server) { s.HandshakeTimeout = 300 * time.Millisecond })
+	conn, err := net.Dial("tcp", h.srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	started := time.Now()
+	if _, err := io.ReadAll(conn); err != nil { // the banner, then EOF when the server hangs up
+		t.Fatalf("server did not close the silent connection: %v", err)
+	}
+	if waited := time.Since(started); waited > 5*time.Second {
+		t.Fatalf("silent connection kept for %v", waited)
+	}
 }

@@ -198,8 +198,10 @@ func TestDefender(t *testing.T) {
 	d := &Defender{Threshold: 3, Window: time.Minute, BanTime: 10 * time.Minute, MaxBanTime: 30 * time.Minute, Now: func() time.Time { return now }}
 	addr := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 1}
 	other := &net.TCPAddr{IP: net.IPv4(10, 0, 0, 2), Port: 1}
-	if d.Fail(addr) || d.Fail(addr) {
-		t.Fatal("banned before threshold")
+	for i := 0; i < 2; i++ {
+		if d.Fail(addr) {
+			t.Fatalf("banned after %d failures, threshold 3", i+1)
+		}
 	}
 	if !d.Fail(addr) {
 		t.Fatal("not banned at threshold")
