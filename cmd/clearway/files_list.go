@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/sqlite"
@@ -15,26 +14,6 @@ import (
 // FilesListCommand prints the intake journal.
 type FilesListCommand struct {
 	Stdout io.Writer
-}
-
-// fileJSON is the stable --json shape of a journal entry (README, PRODUCT.md §3).
-type fileJSON struct {
-	ID         int64  `json:"id"`
-	Partner    string `json:"partner"`
-	Channel    string `json:"channel"`
-	Name       string `json:"name"`
-	Size       int64  `json:"size"`
-	SHA256     string `json:"sha256"`
-	State      string `json:"state"`
-	Error      string `json:"error"`
-	ReceivedAt string `json:"received_at"`
-	UpdatedAt  string `json:"updated_at"`
-}
-
-// FileJSON renders a journal entry in its --json shape.
-func FileJSON(f *clearway.File) any {
-	return fileJSON{ID: f.ID, Partner: f.Partner, Channel: string(f.Channel), Name: f.Name, Size: f.Size, SHA256: f.SHA256,
-		State: string(f.State), Error: f.Error, ReceivedAt: f.ReceivedAt.Format(time.RFC3339Nano), UpdatedAt: f.UpdatedAt.Format(time.RFC3339Nano)}
 }
 
 // Run lists journal entries, optionally of one partner and state.
@@ -64,13 +43,12 @@ func (c *FilesListCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		out := make([]any, 0, len(files))
-		for _, f := range files {
-			out = append(out, FileJSON(f))
+		if files == nil {
+			files = []*clearway.File{}
 		}
 		enc := json.NewEncoder(c.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return enc.Encode(files)
 	}
 	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tPARTNER\tCHANNEL\tSTATE\tSIZE\tSHA256\tRECEIVED\tNAME\tERROR")

@@ -38,17 +38,18 @@ const (
 // File is one entry of the intake journal: a complete file a partner sent,
 // whose bytes are kept in the archive under SHA256. The journal is the
 // hand-off point to the ingest pipeline and the restart point after a crash.
+// Its JSON form is the stable `files list --json` contract (PRODUCT.md §3).
 type File struct {
-	ID         int64
-	Partner    string
-	Channel    Channel
-	Name       string // partner-relative path, e.g. "inbox/invoices/INV-1.xlsx"
-	Size       int64
-	SHA256     string // hex
-	State      FileState
-	Error      string
-	ReceivedAt time.Time
-	UpdatedAt  time.Time
+	ID         int64     `json:"id"`
+	Partner    string    `json:"partner"`
+	Channel    Channel   `json:"channel"`
+	Name       string    `json:"name"` // partner-relative path, e.g. "inbox/invoices/INV-1.xlsx"
+	Size       int64     `json:"size"`
+	SHA256     string    `json:"sha256"` // hex
+	State      FileState `json:"state"`
+	Error      string    `json:"error"`
+	ReceivedAt time.Time `json:"received_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // FileFilter selects journal entries; zero fields match everything.
