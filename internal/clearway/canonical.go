@@ -1,0 +1,108 @@
+package clearway
+
+import "sort"
+
+// Kind is a canonical record kind that mappings emit (PRODUCT.md §6).
+type Kind string
+
+// The canonical kinds.
+const (
+	KindPurchaseOrderLine Kind = "purchase_order_line"
+	KindShipment          Kind = "shipment"
+	KindInvoiceLine       Kind = "invoice_line"
+	KindPackingLine       Kind = "packing_line"
+	KindValuation         Kind = "valuation"
+	KindMilestone         Kind = "milestone"
+	KindStatusEvent       Kind = "status_event"
+	KindDocument          Kind = "document"
+)
+
+// IdentifierFields are the shipment spine: any record may carry them, and
+// they attach it to its shipment.
+var IdentifierFields = []string{
+	"shipment_ref", "po_number", "booking_number", "bill_of_lading", "house_bill",
+	"air_waybill", "container_number", "entry_number", "invoice_number",
+}
+
+// kindFields lists each kind's own fields; identifiers are allowed on every kind.
+var kindFields = map[Kind][]string{
+	KindPurchaseOrderLine: {"po_number", "line_no", "vendor_id", "sku", "description", "hs_code", "origin_country",
+		"quantity", "uom", "unit_price", "currency", "incoterm", "incoterm_place", "mode"},
+	KindShipment: {"mode", "carrier_scac", "vessel", "voyage", "port_of_lading", "port_of_entry", "etd", "eta",
+		"incoterm", "incoterm_place", "destination_country", "broker"},
+	KindInvoiceLine: {"invoice_number", "line_no", "invoice_date", "po_number", "po_line", "sku", "description",
+		"hs_code", "origin_country", "quantity", "uom", "unit_price", "line_value", "currency", "preference_program"},
+	KindPackingLine: {"invoice_number", "po_number", "sku", "cartons", "quantity", "uom", "net_weight_kg",
+		"gross_weight_kg", "container_number"},
+	KindValuation:   {"freight", "insurance", "assists", "other_additions", "deductions", "currency"},
+	KindMilestone:   {"event", "at", "location"},
+	KindStatusEvent: {"code", "code_list", "at", "message", "entry_number"},
+	KindDocument:    {"doc_type", "version", "sha256", "original_name"},
+}
+
+// Kinds returns the canonical kinds, sorted.
+func Kinds() []Kind {
+	kinds := make([]Kind, 0, len(kindFields))
+	for k := range kindFields {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
+	return kinds
+}
+
+// ValidKind reports whether k is a canonical kind.
+func ValidKind(k Kind) bool {
+	_, ok := kindFields[k]
+	return ok
+}
+
+// Fields returns every field a record of kind k may carry: its own fields,
+// then the identifiers it does not already have.
+func Fields(k Kind) []string {
+	own := kindFields[k]
+	fields := append([]string(nil), own...)
+	for _, id := range IdentifierFields {
+		if !contains(own, id) {
+			fields = append(fields, id)
+		}
+	}
+	return fields
+}
+
+// ValidField reports whether a record of kind k may carry field.
+func ValidField(k Kind, field string) bool {
+	return contains(kindFields[k], field) || contains(IdentifierFields, field)
+}
+
+// IsIdentifier reports whether field is a shipment identifier.
+func IsIdentifier(field string) bool { return contains(IdentifierFields, field) }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Record is one canonical record a mapping produced from a source file:
+// field values are normalised strings (decimals in plain notation, dates
+// YYYY-MM-DD, datetimes RFC 3339), and Source says where it came from.
+type Record struct {
+	Kind   Kind              `json:"kind"`
+	Fields map[string]string `json:"fields"`
+	Source Position          `json:"source"`
+}
+
+// Position locates a record or an error in its source file. Only the fields
+// that apply to the format are set.
+type Position struct {
+	Row     int    `json:"row,omitempty"`     // csv/xlsx: 1-based row (xlsx: the sheet row number)
+	Column  string `json:"column,omitempty"`  // csv/xlsx: header name or letter
+	Line    int    `json:"line,omitempty"`    // fixed: 1-based line; x12/csv: physical line
+	Segment int    `json:"segment,omitempty"` // x12: 1-based segment index in the file
+	Loop    string `json:"loop,omitempty"`    // x12: loop path, e.g. "P4/X4"
+	Element string `json:"element,omitempty"` // x12: e.g. "X4.07"
+	Offset  int64  `json:"offset,omitempty"`  // x12: byte offset
+}
