@@ -1,6 +1,10 @@
 package clearway
 
-import "sort"
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
 
 // Kind is a canonical record kind that mappings emit (PRODUCT.md §6).
 type Kind string
@@ -105,4 +109,35 @@ type Position struct {
 	Loop    string `json:"loop,omitempty"`    // x12: loop path, e.g. "P4/X4"
 	Element string `json:"element,omitempty"` // x12: e.g. "X4.07"
 	Offset  int64  `json:"offset,omitempty"`  // x12: byte offset
+}
+
+// String renders a position for people: "row 4, column \"HTS\"",
+// "segment 17 (line 18), X4.07", "line 3, columns 35-36".
+func (p Position) String() string {
+	var parts []string
+	switch {
+	case p.Segment > 0:
+		s := fmt.Sprintf("segment %d", p.Segment)
+		if p.Line > 0 {
+			s += fmt.Sprintf(" (line %d)", p.Line)
+		}
+		parts = append(parts, s)
+		if p.Loop != "" {
+			parts = append(parts, "loop "+p.Loop)
+		}
+		if p.Element != "" {
+			parts = append(parts, p.Element)
+		}
+	case p.Row > 0:
+		parts = append(parts, fmt.Sprintf("row %d", p.Row))
+		if p.Column != "" {
+			parts = append(parts, fmt.Sprintf("column %q", p.Column))
+		}
+	case p.Line > 0:
+		parts = append(parts, fmt.Sprintf("line %d", p.Line))
+		if p.Column != "" {
+			parts = append(parts, p.Column)
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -89,6 +89,8 @@ type Segment struct {
 	Index    int   // 1-based index of the segment within the file
 	Offset   int64 // byte offset of the segment's first byte in the raw file (a byte order mark counts)
 	Line     int   // 1-based line of the segment's first byte (LF, CRLF and a lone CR end a line)
+
+	buf []byte // CopyTo's storage for the element bytes
 }
 
 // Element returns element n, counting from 1 as X12 references do (N1.02 is
@@ -134,6 +136,32 @@ func (s *Segment) Clone() *Segment {
 		c.Elements[i] = append([]byte{}, e...)
 	}
 	return &c
+}
+
+// CopyTo copies the segment into dst, reusing dst's storage, and returns
+// dst (a new segment when dst is nil). Callers that keep many segments for a
+// short while (a loop being mapped) recycle them through it instead of
+// allocating a Clone per segment.
+func (s *Segment) CopyTo(dst *Segment) *Segment {
+	if dst == nil {
+		dst = &Segment{}
+	}
+	n := 0
+	for _, e := range s.Elements {
+		n += len(e)
+	}
+	buf := dst.buf[:0]
+	if cap(buf) < n {
+		buf = make([]byte, 0, n)
+	}
+	elems := dst.Elements[:0]
+	for _, e := range s.Elements {
+		start := len(buf)
+		buf = append(buf, e...)
+		elems = append(elems, buf[start:len(buf):len(buf)])
+	}
+	dst.ID, dst.Elements, dst.Index, dst.Offset, dst.Line, dst.buf = s.ID, elems, s.Index, s.Offset, s.Line, buf
+	return dst
 }
 
 // nthField returns field m (from 1) of b split on sep, or nil.

@@ -438,3 +438,26 @@ func TestReaderReusesSegment(t *testing.T) {
 		t.Fatalf("clone changed: %s %s", kept.ID, kept.Element(13))
 	}
 }
+
+func TestCopyToReuses(t *testing.T) {
+	r := x12.NewReader(strings.NewReader("ISA*00*          *00*          *ZZ*A              *ZZ*B              *260301*1200*U*00401*000000001*0*P*>~GS*SH*A*B*20260301*1200*1*X*004010~"))
+	var keep *x12.Segment
+	for {
+		s, err := r.Next()
+		if err != nil {
+			break
+		}
+		keep = s.CopyTo(keep)
+		if got, want := string(keep.Element(1)), string(s.Element(1)); got != want || keep.ID != s.ID {
+			t.Fatalf("copy %s %q, want %s %q", keep.ID, got, s.ID, want)
+		}
+	}
+	if keep.ID != "GS" || string(keep.Element(8)) != "004010" {
+		t.Fatalf("kept %s %q", keep.ID, keep.Element(8))
+	}
+	// Appending to a copied element must not spill into the next one.
+	e := append(keep.Elements[0], 'X')
+	if string(keep.Element(2)) != "A" || string(e) != "SHX" {
+		t.Fatalf("elements share storage: %q %q", keep.Element(2), e)
+	}
+}
