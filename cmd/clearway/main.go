@@ -37,6 +37,8 @@ Usage:
   clearway serve          [--config FILE]                      run the daemon
   clearway config check   [--config FILE]                      validate the config
   clearway files list     [--partner ID] [--state S] [--json]  the intake journal
+  clearway mapping check  [FILE...]                            validate mapping files (default: mappings_dir)
+  clearway mapping test   MAPPING INPUT [--json]               dry run: the records INPUT gives, or its errors
   clearway version
 
 --config defaults to $CLEARWAY_CONFIG, else config/clearway.yaml.
@@ -72,7 +74,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case cmd == "serve":
 		return (&ServeCommand{Stderr: stderr}).Run(ctx, rest)
 	case cmd == "config" && sub == "check":
-		return (&ConfigCheckCommand{Stdout: stdout}).Run(ctx, rest[1:])
+		return (&ConfigCheckCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
+	case cmd == "mapping" && sub == "check":
+		return (&MappingCheckCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
+	case cmd == "mapping" && sub == "test":
+		return (&MappingTestCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "files" && sub == "list":
 		return (&FilesListCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "version":
@@ -115,6 +121,9 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
+// takesArgs names the commands that take positional arguments.
+var takesArgs = map[string]bool{"mapping check": true, "mapping test": true}
+
 // parseFlags parses args, turning flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
@@ -123,7 +132,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		}
 		return usagef("%s: %s", fs.Name(), err)
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 && !takesArgs[fs.Name()] {
 		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
