@@ -1,6 +1,7 @@
 package xlsx
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -150,6 +151,26 @@ func (s *sheetStream) skipRow(num int) error {
 	return nil
 }
 
+// skip consumes the rest of the element whose start was just read. The
+// decoder's RawToken, used for speed, does not match end tags to start tags;
+// skip counts depth, and the elements the stream reads are checked where
+// they close.
+func (s *sheetStream) skip() error {
+	for depth := 1; depth > 0; {
+		tok, err := s.dec.RawToken()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return nil
+}
+
 // readCells consumes the current row and returns its cells aligned to
 // columns, up to the last non-empty one.
 func (s *sheetStream) readCells(num int) ([]table.Cell, error) {
@@ -291,12 +312,13 @@ func (s *sheetStream) readCellContent() error {
 func (s *sheetStream) cellValue(typ string, style int) (table.Cell, error) {
 	switch typ {
 	case "s":
-		if len(s.vbuf) == 0 {
+		v := bytes.TrimSpace(s.vbuf)
+		if len(v) == 0 {
 			return table.Cell{}, nil
 		}
-		i, ok := atoi(s.vbuf)
+		i, ok := atoi(v)
 		if !ok || i >= s.sst.len() {
-			return table.Cell{}, fmt.Errorf("shared string index %q out of range (the table has %d)", s.vbuf, s.sst.len())
+			return table.Cell{}, fmt.Errorf("shared string index %q out of range (the table has %d)", v, s.sst.len())
 		}
 		return table.Cell{Text: s.sst.get(i)}, nil
 	case "inlineStr":
@@ -307,7 +329,7 @@ func (s *sheetStream) cellValue(typ string, style int) (table.Cell, error) {
 	case "str":
 		return table.Cell{Text: decodeEscapes(string(s.vbuf))}, nil
 	case "b":
-		switch string(s.vbuf) {
+		switch string(bytes.TrimSpace(s.vbuf)) {
 		case "1", "true":
 			return table.Cell{Text: "TRUE"}, nil
 		case "0", "false":
@@ -324,10 +346,11 @@ func (s *sheetStream) cellValue(typ string, style int) (table.Cell, error) {
 		return table.Cell{Text: v}, nil
 	}
 	// "n" or absent: a number.
-	if len(s.vbuf) == 0 {
+	v := bytes.TrimSpace(s.vbuf)
+	if len(v) == 0 {
 		return table.Cell{}, nil
 	}
-	text, numeric := numberText(string(s.vbuf))
+	text, numeric := numberText(string(v))
 	if !numeric {
 		return table.Cell{Text: text}, nil
 	}
@@ -390,24 +413,4 @@ func columnName(col int) string {
 		col /= 26
 	}
 	return string(b[i:])
-}
-
-// skip consumes the rest of the element whose start was just read. The
-// decoder's RawToken, used for speed, does not match end tags to start tags;
-// skip counts depth, and the elements the stream reads are checked where
-// they close.
-func (s *sheetStream) skip() error {
-	for depth := 1; depth > 0; {
-		tok, err := s.dec.RawToken()
-		if err != nil {
-			return err
-		}
-		switch tok.(type) {
-		case xml.StartElement:
-			depth++
-		case xml.EndElement:
-			depth--
-		}
-	}
-	return nil
 }

@@ -282,7 +282,7 @@ func (wb *workbook) readWorkbook() error {
 				case "name":
 					s.name = a.Value
 				case "state":
-					s.hidden = false
+					s.hidden = a.Value == "hidden" || a.Value == "veryHidden"
 				case "id":
 					id = a.Value
 				}

@@ -241,6 +241,7 @@ func (r *Reader) Header() []string { return r.header }
 // column i+1 (A is 0); a column with no value in this row is an empty Cell,
 // and the slice ends at the row's last non-empty cell, so it may be shorter
 // than Header. A row is blank when every cell is empty or white space.
+// Each Row is newly allocated and the caller's to keep.
 //
 // Cell values:
 //   - text (shared, inline or a formula's text result): Text as stored,
