@@ -9,7 +9,9 @@ import (
 // never matched by a mapping glob, and refused as a client-chosen name.
 const hubTempPrefix = ".cw-upload-"
 
-func isHubTemp(name string) bool { return strings.HasPrefix(name, hubTempPrefix) }
+// isHubTemp reports a hub temp file: our uploads (.cw-upload-*) and our
+// atomic writes into /outbox and /errors (.cw-write-*).
+func isHubTemp(name string) bool { return strings.HasPrefix(name, ".cw-") }
 
 // clientTempSuffixes are the names clients write under before renaming into
 // the final name (WinSCP x.filepart, lftp/others .part/.tmp, rsync-likes).

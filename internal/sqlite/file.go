@@ -124,3 +124,55 @@ func scanFile(row scanner) (*clearway.File, error) {
 	}
 	return &f, nil
 }
+
+const fileColumns = `id, partner, channel, name, size, sha256, state, error, received_at, updated_at`
+
+// ClaimNextFile moves the oldest received file to processing and returns it
+// (nil when none waits). The UPDATE is atomic: two processes never claim the
+// same file.
+func (db *DB) ClaimNextFile(ctx context.Context) (*clearway.File, error) {
+	row := db.db.QueryRowContext(ctx, `UPDATE files SET state = 'processing', updated_at = ?
+		WHERE id = (SELECT id FROM files WHERE state = 'received' ORDER BY id LIMIT 1) AND state = 'received'
+		RETURNING `+fileColumns, db.now())
+	f, err := scanFile(row)
+	if clearway.ErrorCode(err) == clearway.ENOTFOUND {
+		return nil, nil
+	}
+	return f, err
+}
+
+// ClaimFile moves one received file to processing; false when another
+// process already took it.
+func (db *DB) ClaimFile(ctx context.Context, id int64) (bool, error) {
+	res, err := db.db.ExecContext(ctx, `UPDATE files SET state = 'processing', updated_at = ? WHERE id = ? AND state = 'received'`, db.now(), id)
+	if err != nil {
+		return false, fmt.Errorf("claim file %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// RequeueProcessing puts files a crash left in processing back to received:
+// their writes were never committed, so they are simply done again.
+func (db *DB) RequeueProcessing(ctx context.Context) (int64, error) {
+	res, err := db.db.ExecContext(ctx, `UPDATE files SET state = 'received', updated_at = ? WHERE state = 'processing'`, db.now())
+	if err != nil {
+		return 0, fmt.Errorf("requeue files: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// DuplicateOf returns the id of an earlier file of the same partner with the
+// same bytes that was already applied (0 when there is none).
+func (db *DB) DuplicateOf(ctx context.Context, f *clearway.File) (int64, error) {
+	var id int64
+	err := db.db.QueryRowContext(ctx, `SELECT id FROM files WHERE partner = ? AND sha256 = ? AND state = 'done' AND id <> ? ORDER BY id LIMIT 1`,
+		f.Partner, f.SHA256, f.ID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("duplicate check of file %d: %w", f.ID, err)
+	}
+	return id, nil
+}

@@ -1,0 +1,412 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/clearway/clearway/internal/clearway"
+)
+
+// Ingest is one file's canonical writes: everything it applies, its lineage
+// and the file's final state commit in one transaction, or none of it does.
+type Ingest struct {
+	db      *DB
+	tx      *sql.Tx
+	ctx     context.Context
+	file    *clearway.File
+	mapping string
+	hash    string
+	now     string
+
+	shipments map[string]int64 // identifier "kind\x00value" → shipment id, for this file
+	stmts     map[string]*sql.Stmt
+	Stats     IngestStats
+}
+
+// IngestStats counts what a file changed.
+type IngestStats struct {
+	ShipmentsCreated int            `json:"shipments_created"`
+	Created          map[string]int `json:"created"`
+	Updated          map[string]int `json:"updated"`
+	Unchanged        int            `json:"unchanged"`
+	Documents        int            `json:"documents"`
+	Reviews          int            `json:"reviews"`
+}
+
+// RecordError is a record the store cannot take as it is (a missing key
+// field, no identifier); the file is rejected with it.
+type RecordError struct {
+	Source clearway.Position
+	Msg    string
+}
+
+func (e *RecordError) Error() string { return e.Source.String() + ": " + e.Msg }
+
+// BeginIngest opens the transaction for one journaled file mapped by the
+// named mapping (its content hash is the mapping's version).
+func (db *DB) BeginIngest(ctx context.Context, f *clearway.File, mappingName, mappingHash string) (*Ingest, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin ingest of file %d: %w", f.ID, err)
+	}
+	return &Ingest{db: db, tx: tx, ctx: ctx, file: f, mapping: mappingName, hash: mappingHash, now: db.now(),
+		shipments: map[string]int64{}, stmts: map[string]*sql.Stmt{},
+		Stats: IngestStats{Created: map[string]int{}, Updated: map[string]int{}}}, nil
+}
+
+// Rollback abandons the file's writes.
+func (in *Ingest) Rollback() {
+	in.closeStmts()
+	in.tx.Rollback()
+}
+
+// Commit records the file as done with the audit summary and commits.
+func (in *Ingest) Commit(records int) error {
+	defer in.closeStmts()
+	summary, _ := json.Marshal(in.Stats)
+	if _, err := in.tx.ExecContext(in.ctx, `UPDATE files SET state = 'done', error = '', mapping = ?, mapping_hash = ?, records = ?, updated_at = ? WHERE id = ?`,
+		in.mapping, in.hash, records, in.now, in.file.ID); err != nil {
+		return fmt.Errorf("finish file %d: %w", in.file.ID, err)
+	}
+	if err := in.audit("file", in.file.ID, "ingest", nil, summary); err != nil {
+		return err
+	}
+	if err := in.tx.Commit(); err != nil {
+		return fmt.Errorf("commit file %d: %w", in.file.ID, err)
+	}
+	return nil
+}
+
+func (in *Ingest) closeStmts() {
+	for _, s := range in.stmts {
+		s.Close()
+	}
+	in.stmts = map[string]*sql.Stmt{}
+}
+
+// stmt prepares a statement once per file: the same few run per record.
+func (in *Ingest) stmt(query string) (*sql.Stmt, error) {
+	if s, ok := in.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := in.tx.PrepareContext(in.ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	in.stmts[query] = s
+	return s, nil
+}
+
+func (in *Ingest) exec(query string, args ...any) (sql.Result, error) {
+	s, err := in.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(in.ctx, args...)
+}
+
+func (in *Ingest) actor() string { return "partner:" + in.file.Partner }
+
+func (in *Ingest) audit(entity string, id int64, action string, before, after []byte) error {
+	var b, a any
+	if before != nil {
+		b = string(before)
+	}
+	if after != nil {
+		a = string(after)
+	}
+	_, err := in.exec(`INSERT INTO audit_log (at, actor, entity, entity_id, action, before, after, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		in.now, in.actor(), entity, id, action, b, a, in.file.ID)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// Apply resolves the record's shipment and stores it.
+func (in *Ingest) Apply(rec clearway.Record) error {
+	shipment, ok, err := in.resolve(rec)
+	if err != nil || !ok {
+		return err
+	}
+	switch rec.Kind {
+	case clearway.KindShipment:
+		return in.applyShipment(shipment, rec)
+	case clearway.KindDocument:
+		return in.applyDocument(shipment, rec)
+	}
+	key, err := factKey(rec, shipment)
+	if err != nil {
+		return err
+	}
+	return in.applyFact(shipment, key, rec)
+}
+
+// resolve finds the one shipment the record's identifiers name, creating it
+// when none is known. Identifiers naming two shipments are never merged: an
+// identifier_conflict review holds the record (ok false).
+func (in *Ingest) resolve(rec clearway.Record) (int64, bool, error) {
+	type ident struct{ kind, value string }
+	var ids []ident
+	for _, k := range clearway.IdentifierFields {
+		if v := rec.Fields[k]; v != "" {
+			ids = append(ids, ident{k, v})
+		}
+	}
+	if len(ids) == 0 {
+		return 0, false, &RecordError{Source: rec.Source, Msg: fmt.Sprintf("%s names no shipment identifier (%s)", rec.Kind, strings.Join(clearway.IdentifierFields, ", "))}
+	}
+	found := map[int64]bool{}
+	var unknown []ident
+	for _, id := range ids {
+		sid, err := in.lookup(id.kind, id.value)
+		if err != nil {
+			return 0, false, err
+		}
+		if sid == 0 {
+			unknown = append(unknown, id)
+		} else {
+			found[sid] = true
+		}
+	}
+	var shipment int64
+	switch len(found) {
+	case 0:
+		var err error
+		if shipment, err = in.createShipment(); err != nil {
+			return 0, false, err
+		}
+	case 1:
+		for sid := range found {
+			shipment = sid
+		}
+	default:
+		return 0, false, in.conflict(rec, found)
+	}
+	for _, id := range unknown {
+		if _, err := in.exec(`INSERT INTO identifiers (kind, value, shipment_id, file_id) VALUES (?, ?, ?, ?)`, id.kind, id.value, shipment, in.file.ID); err != nil {
+			return 0, false, fmt.Errorf("add identifier %s %s: %w", id.kind, id.value, err)
+		}
+		in.shipments[id.kind+"\x00"+id.value] = shipment
+	}
+	return shipment, true, nil
+}
+
+func (in *Ingest) lookup(kind, value string) (int64, error) {
+	key := kind + "\x00" + value
+	if sid, ok := in.shipments[key]; ok {
+		return sid, nil
+	}
+	s, err := in.stmt(`SELECT shipment_id FROM identifiers WHERE kind = ? AND value = ?`)
+	if err != nil {
+		return 0, err
+	}
+	var sid int64
+	if err := s.QueryRowContext(in.ctx, kind, value).Scan(&sid); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("look up %s %s: %w", kind, value, err)
+	}
+	if sid != 0 {
+		in.shipments[key] = sid
+	}
+	return sid, nil
+}
+
+func (in *Ingest) createShipment() (int64, error) {
+	res, err := in.exec(`INSERT INTO shipments (ref, created_at, updated_at) VALUES ('new:' || hex(randomblob(8)), ?, ?)`, in.now, in.now)
+	if err != nil {
+		return 0, fmt.Errorf("create shipment: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	ref := ShipmentRef(id)
+	if _, err := in.exec(`UPDATE shipments SET ref = ? WHERE id = ?`, ref, id); err != nil {
+		return 0, fmt.Errorf("create shipment: %w", err)
+	}
+	if _, err := in.exec(`INSERT INTO identifiers (kind, value, shipment_id, file_id) VALUES ('shipment_ref', ?, ?, ?)`, ref, id, in.file.ID); err != nil {
+		return 0, fmt.Errorf("create shipment: %w", err)
+	}
+	in.Stats.ShipmentsCreated++
+	return id, in.audit("shipment", id, "create", nil, []byte(fmt.Sprintf(`{"ref":%q}`, ref)))
+}
+
+// ShipmentRef is Clearway's own reference for a shipment id.
+func ShipmentRef(id int64) string { return fmt.Sprintf("CW-%06d", id) }
+
+func (in *Ingest) conflict(rec clearway.Record, shipments map[int64]bool) error {
+	var ids []int64
+	for id := range shipments {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var refs []string
+	for _, id := range ids {
+		refs = append(refs, ShipmentRef(id))
+	}
+	detail, _ := json.Marshal(map[string]any{"record": rec, "shipments": refs})
+	summary := fmt.Sprintf("%s at %s names identifiers of %s: not applied until someone decides", rec.Kind, rec.Source, strings.Join(refs, " and "))
+	res, err := in.exec(`INSERT INTO reviews (kind, shipment_id, summary, detail, file_id, created_at) VALUES ('identifier_conflict', ?, ?, ?, ?, ?)`,
+		ids[0], summary, string(detail), in.file.ID, in.now)
+	if err != nil {
+		return fmt.Errorf("open review: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	in.Stats.Reviews++
+	return in.audit("review", id, "create", nil, detail)
+}
+
+// factKey is the business key that makes a resent record update, not double.
+func factKey(rec clearway.Record, shipment int64) (string, error) {
+	f := rec.Fields
+	need := func(fields ...string) (string, error) {
+		parts := make([]string, len(fields))
+		for i, k := range fields {
+			if f[k] == "" {
+				return "", &RecordError{Source: rec.Source, Msg: fmt.Sprintf("%s needs %s to be stored (its key: %s)", rec.Kind, k, strings.Join(fields, " + "))}
+			}
+			parts[i] = f[k]
+		}
+		return strings.Join(parts, "|"), nil
+	}
+	switch rec.Kind {
+	case clearway.KindPurchaseOrderLine:
+		return need("po_number", "line_no")
+	case clearway.KindInvoiceLine:
+		return need("invoice_number", "line_no")
+	case clearway.KindPackingLine:
+		doc := f["invoice_number"]
+		if doc == "" {
+			doc = f["po_number"]
+		}
+		if doc == "" {
+			return "", &RecordError{Source: rec.Source, Msg: "packing_line needs invoice_number or po_number"}
+		}
+		return doc + "|" + f["sku"] + "|" + f["container_number"], nil
+	case clearway.KindValuation:
+		return fmt.Sprintf("S%d", shipment), nil
+	case clearway.KindMilestone:
+		k, err := need("event", "at")
+		return fmt.Sprintf("S%d|%s", shipment, k), err
+	case clearway.KindStatusEvent:
+		// DOMAIN.md §4.6: messages are idempotent on (source, code, time, entry/B/L).
+		ref := f["entry_number"]
+		if ref == "" {
+			ref = f["bill_of_lading"]
+		}
+		if ref == "" {
+			ref = fmt.Sprintf("S%d", shipment)
+		}
+		k, err := need("code_list", "code")
+		return k + "|" + f["at"] + "|" + ref, err
+	}
+	return "", &RecordError{Source: rec.Source, Msg: fmt.Sprintf("kind %s cannot be stored", rec.Kind)}
+}
+
+// applyFact inserts a new line or updates a changed one (audited with
+// before and after); an identical resend changes nothing.
+func (in *Ingest) applyFact(shipment int64, key string, rec clearway.Record) error {
+	fields, err := json.Marshal(rec.Fields)
+	if err != nil {
+		return err
+	}
+	source, _ := json.Marshal(rec.Source)
+	res, err := in.exec(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, mapping, mapping_hash, source, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO NOTHING`,
+		string(rec.Kind), key, shipment, fields, in.file.ID, in.mapping, in.hash, source, in.now, in.now)
+	if err != nil {
+		return fmt.Errorf("store %s %s: %w", rec.Kind, key, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		in.Stats.Created[string(rec.Kind)]++
+		return nil
+	}
+	s, err := in.stmt(`SELECT id, fields, shipment_id FROM facts WHERE kind = ? AND key = ?`)
+	if err != nil {
+		return err
+	}
+	var id, oldShipment int64
+	var before string
+	if err := s.QueryRowContext(in.ctx, string(rec.Kind), key).Scan(&id, &before, &oldShipment); err != nil {
+		return fmt.Errorf("read %s %s: %w", rec.Kind, key, err)
+	}
+	if before == string(fields) && oldShipment == shipment {
+		in.Stats.Unchanged++
+		return nil
+	}
+	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, mapping = ?, mapping_hash = ?, source = ?, updated_at = ? WHERE id = ?`,
+		shipment, fields, in.file.ID, in.mapping, in.hash, source, in.now, id); err != nil {
+		return fmt.Errorf("update %s %s: %w", rec.Kind, key, err)
+	}
+	in.Stats.Updated[string(rec.Kind)]++
+	return in.audit("fact", id, "update", []byte(before), fields)
+}
+
+// applyShipment merges shipment-level fields (mode, vessel, eta, …).
+func (in *Ingest) applyShipment(shipment int64, rec clearway.Record) error {
+	s, err := in.stmt(`SELECT fields FROM shipments WHERE id = ?`)
+	if err != nil {
+		return err
+	}
+	var raw string
+	if err := s.QueryRowContext(in.ctx, shipment).Scan(&raw); err != nil {
+		return fmt.Errorf("read shipment %d: %w", shipment, err)
+	}
+	cur := map[string]string{}
+	json.Unmarshal([]byte(raw), &cur)
+	changed := false
+	for k, v := range rec.Fields {
+		if clearway.IsIdentifier(k) || cur[k] == v {
+			continue
+		}
+		cur[k], changed = v, true
+	}
+	if !changed {
+		in.Stats.Unchanged++
+		return nil
+	}
+	after, _ := json.Marshal(cur)
+	if _, err := in.exec(`UPDATE shipments SET fields = ?, updated_at = ? WHERE id = ?`, after, in.now, shipment); err != nil {
+		return fmt.Errorf("update shipment %d: %w", shipment, err)
+	}
+	in.Stats.Updated["shipment"]++
+	return in.audit("shipment", shipment, "update", []byte(raw), after)
+}
+
+// applyDocument versions a document per (shipment, doc_type): a new
+// checksum supersedes the last version; the same checksum is a duplicate.
+func (in *Ingest) applyDocument(shipment int64, rec clearway.Record) error {
+	docType, sum, name := rec.Fields["doc_type"], rec.Fields["sha256"], rec.Fields["original_name"]
+	if docType == "" || sum == "" {
+		return &RecordError{Source: rec.Source, Msg: "document needs doc_type (and its checksum)"}
+	}
+	s, err := in.stmt(`SELECT COUNT(*), COALESCE(MAX(version), 0), COALESCE(SUM(sha256 = ?), 0) FROM documents WHERE shipment_id = ? AND doc_type = ?`)
+	if err != nil {
+		return err
+	}
+	var n, last, same int
+	if err := s.QueryRowContext(in.ctx, sum, shipment, docType).Scan(&n, &last, &same); err != nil {
+		return fmt.Errorf("read documents: %w", err)
+	}
+	if same > 0 {
+		in.Stats.Unchanged++
+		return nil
+	}
+	if _, err := in.exec(`UPDATE documents SET superseded = 1 WHERE shipment_id = ? AND doc_type = ? AND superseded = 0`, shipment, docType); err != nil {
+		return fmt.Errorf("supersede %s: %w", docType, err)
+	}
+	res, err := in.exec(`INSERT INTO documents (shipment_id, doc_type, version, sha256, name, file_id, mapping, mapping_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		shipment, docType, last+1, sum, name, in.file.ID, in.mapping, in.hash, in.now)
+	if err != nil {
+		return fmt.Errorf("store document %s: %w", docType, err)
+	}
+	id, _ := res.LastInsertId()
+	in.Stats.Documents++
+	after, _ := json.Marshal(map[string]any{"doc_type": docType, "version": last + 1, "sha256": sum, "name": name})
+	return in.audit("document", id, "create", nil, after)
+}

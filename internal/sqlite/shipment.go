@@ -1,0 +1,205 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/clearway/clearway/internal/clearway"
+)
+
+// ShipmentSummary is one row of `shipment list`.
+type ShipmentSummary struct {
+	Ref         string              `json:"ref"`
+	State       string              `json:"state"`
+	Identifiers map[string][]string `json:"identifiers"`
+	Ready       bool                `json:"ready"`
+	UpdatedAt   time.Time           `json:"updated_at"`
+}
+
+// Shipment is the whole canonical record of `shipment show`.
+type Shipment struct {
+	ShipmentSummary
+	Fields    map[string]string   `json:"fields"`
+	Holds     []string            `json:"holds"`
+	Lines     []map[string]string `json:"lines"`
+	POLines   []map[string]string `json:"po_lines"`
+	Packing   []map[string]string `json:"packing"`
+	Documents []DocumentVersion   `json:"documents"`
+	Findings  []json.RawMessage   `json:"findings"`
+	Timeline  []TimelineEvent     `json:"timeline"`
+	Reviews   []ReviewSummary     `json:"reviews"`
+	id        int64
+}
+
+// DocumentVersion is one version of a shipment's document.
+type DocumentVersion struct {
+	DocType    string `json:"doc_type"`
+	Version    int    `json:"version"`
+	SHA256     string `json:"sha256"`
+	Name       string `json:"name"`
+	Superseded bool   `json:"superseded"`
+}
+
+// TimelineEvent is a status event or milestone on the shipment's timeline.
+type TimelineEvent struct {
+	At       string `json:"at"`
+	Event    string `json:"event"`
+	Code     string `json:"code"`
+	CodeList string `json:"code_list"`
+	Source   string `json:"source"` // file name (journal id)
+	Message  string `json:"message,omitempty"`
+}
+
+// ReviewSummary is a review attached to the shipment.
+type ReviewSummary struct {
+	ID     int64  `json:"id"`
+	Kind   string `json:"kind"`
+	Status string `json:"status"`
+}
+
+// ListShipments returns every shipment, newest change first.
+func (db *DB) ListShipments(ctx context.Context) ([]*ShipmentSummary, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, ref, state, updated_at FROM shipments ORDER BY updated_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("list shipments: %w", err)
+	}
+	defer rows.Close()
+	var out []*ShipmentSummary
+	var ids []int64
+	for rows.Next() {
+		var s ShipmentSummary
+		var id int64
+		var updated string
+		if err := rows.Scan(&id, &s.Ref, &s.State, &updated); err != nil {
+			return nil, err
+		}
+		s.UpdatedAt, _ = parseTime(updated)
+		out, ids = append(out, &s), append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, s := range out {
+		if s.Identifiers, err = db.identifiers(ctx, ids[i]); err != nil {
+			return nil, err
+		}
+		s.Ready = s.State == "FILE_READY"
+	}
+	return out, nil
+}
+
+// FindShipment returns a shipment by its ref or any of its identifiers.
+func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
+	ref = strings.TrimSpace(ref)
+	var id int64
+	err := db.db.QueryRowContext(ctx, `SELECT id FROM shipments WHERE ref = ? UNION ALL SELECT shipment_id FROM identifiers WHERE value = ? LIMIT 1`, ref, ref).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, clearway.Errorf(clearway.ENOTFOUND, "no shipment with ref or identifier %q", ref)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find shipment %s: %w", ref, err)
+	}
+	s := &Shipment{id: id, Holds: []string{}, Lines: []map[string]string{}, POLines: []map[string]string{}, Packing: []map[string]string{},
+		Documents: []DocumentVersion{}, Findings: []json.RawMessage{}, Timeline: []TimelineEvent{}, Reviews: []ReviewSummary{}}
+	var fields, updated string
+	if err := db.db.QueryRowContext(ctx, `SELECT ref, state, fields, updated_at FROM shipments WHERE id = ?`, id).Scan(&s.Ref, &s.State, &fields, &updated); err != nil {
+		return nil, err
+	}
+	json.Unmarshal([]byte(fields), &s.Fields)
+	s.UpdatedAt, _ = parseTime(updated)
+	s.Ready = s.State == "FILE_READY"
+	if s.Identifiers, err = db.identifiers(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := db.shipmentFacts(ctx, s); err != nil {
+		return nil, err
+	}
+	if err := db.shipmentDocuments(ctx, s); err != nil {
+		return nil, err
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT id, kind, status FROM reviews WHERE shipment_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r ReviewSummary
+		if err := rows.Scan(&r.ID, &r.Kind, &r.Status); err != nil {
+			return nil, err
+		}
+		s.Reviews = append(s.Reviews, r)
+	}
+	return s, rows.Err()
+}
+
+func (db *DB) identifiers(ctx context.Context, id int64) (map[string][]string, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT kind, value FROM identifiers WHERE shipment_id = ? ORDER BY kind, value`, id)
+	if err != nil {
+		return nil, fmt.Errorf("identifiers of shipment %d: %w", id, err)
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = append(out[k], v)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) shipmentFacts(ctx context.Context, s *Shipment) error {
+	rows, err := db.db.QueryContext(ctx, `SELECT f.kind, f.fields, f.file_id, fl.name FROM facts f JOIN files fl ON fl.id = f.file_id
+		WHERE f.shipment_id = ? ORDER BY f.kind, f.key`, s.id)
+	if err != nil {
+		return fmt.Errorf("facts of shipment %s: %w", s.Ref, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, raw, name string
+		var fileID int64
+		if err := rows.Scan(&kind, &raw, &fileID, &name); err != nil {
+			return err
+		}
+		fields := map[string]string{}
+		json.Unmarshal([]byte(raw), &fields)
+		source := fmt.Sprintf("%s (file %d)", name, fileID)
+		switch clearway.Kind(kind) {
+		case clearway.KindInvoiceLine:
+			s.Lines = append(s.Lines, fields)
+		case clearway.KindPurchaseOrderLine:
+			s.POLines = append(s.POLines, fields)
+		case clearway.KindPackingLine:
+			s.Packing = append(s.Packing, fields)
+		case clearway.KindStatusEvent:
+			s.Timeline = append(s.Timeline, TimelineEvent{At: fields["at"], Event: "status", Code: fields["code"], CodeList: fields["code_list"], Source: source, Message: fields["message"]})
+		case clearway.KindMilestone:
+			s.Timeline = append(s.Timeline, TimelineEvent{At: fields["at"], Event: fields["event"], Source: source, Message: fields["location"]})
+		}
+	}
+	sort.SliceStable(s.Timeline, func(i, j int) bool { return s.Timeline[i].At < s.Timeline[j].At })
+	return rows.Err()
+}
+
+func (db *DB) shipmentDocuments(ctx context.Context, s *Shipment) error {
+	rows, err := db.db.QueryContext(ctx, `SELECT doc_type, version, sha256, name, superseded FROM documents WHERE shipment_id = ? ORDER BY doc_type, version`, s.id)
+	if err != nil {
+		return fmt.Errorf("documents of shipment %s: %w", s.Ref, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d DocumentVersion
+		if err := rows.Scan(&d.DocType, &d.Version, &d.SHA256, &d.Name, &d.Superseded); err != nil {
+			return err
+		}
+		s.Documents = append(s.Documents, d)
+	}
+	return rows.Err()
+}
