@@ -1,0 +1,285 @@
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/clearway/clearway/internal/archive"
+	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/mapping"
+	"github.com/clearway/clearway/internal/sqlite"
+)
+
+// Pipeline takes journaled files to done, rejected or duplicate.
+//
+// One worker applies files in journal order: SQLite has one writer, so
+// parallel files would only queue on its lock.
+type Pipeline struct {
+	DB          *sqlite.DB
+	Archive     *archive.Archive
+	PartnersDir string // data_dir/partners: rejection reports go to <partner>/errors
+	Logger      *slog.Logger
+	// Retry is how long the worker waits after an internal failure, and
+	// how often it looks at the journal when nobody wakes it.
+	Retry time.Duration
+
+	router atomic.Pointer[Router]
+	wake   chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Outcome is what became of one file.
+type Outcome struct {
+	File    *clearway.File
+	State   clearway.FileState
+	Mapping string
+	Records int
+	Errors  []*mapping.InputError
+	Report  string // where the rejection report was written
+	Stats   *sqlite.IngestStats
+	Result  *mapping.Result // the mapping result (x12: envelopes, for acks)
+}
+
+// SetRouter swaps the routing table (at start, and when mappings change).
+func (p *Pipeline) SetRouter(r *Router) { p.router.Store(r) }
+
+// Open puts files a crash left half-processed back in the queue and starts
+// the worker.
+func (p *Pipeline) Open() error {
+	if p.router.Load() == nil {
+		return errors.New("ingest: no router")
+	}
+	if p.Retry <= 0 {
+		p.Retry = 5 * time.Second
+	}
+	n, err := p.DB.RequeueProcessing(context.Background())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		p.Logger.Info("ingest: taking up files a restart interrupted", "files", n)
+	}
+	p.wake = make(chan struct{}, 1)
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.wg.Add(1)
+	go p.run()
+	return nil
+}
+
+// Close stops the worker after the file it is on.
+func (p *Pipeline) Close() error {
+	if p.cancel != nil {
+		p.cancel()
+		p.wg.Wait()
+	}
+	return nil
+}
+
+// Wake tells the worker a file was journaled.
+func (p *Pipeline) Wake() {
+	if p.wake == nil {
+		return
+	}
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Pipeline) run() {
+	defer p.wg.Done()
+	for {
+		f, err := p.DB.ClaimNextFile(p.ctx)
+		if err == nil && f != nil {
+			if _, err = p.Process(p.ctx, f); err == nil {
+				continue
+			}
+		}
+		if err != nil && p.ctx.Err() == nil {
+			p.Logger.Error("ingest: will retry", "error", err, "in", p.Retry)
+		}
+		timer := time.NewTimer(p.Retry)
+		select {
+		case <-p.ctx.Done():
+			timer.Stop()
+			return
+		case <-p.wake:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+// Process takes one claimed file (state processing) to its final state. An
+// error means an internal failure: nothing was applied and the file is back
+// in the queue.
+func (p *Pipeline) Process(ctx context.Context, f *clearway.File) (*Outcome, error) {
+	out, err := p.process(ctx, f)
+	if err != nil {
+		if uerr := p.DB.UpdateFileState(context.Background(), f.ID, clearway.FileReceived, ""); uerr != nil {
+			p.Logger.Error("ingest: requeue", "file_id", f.ID, "error", uerr)
+		}
+		return nil, fmt.Errorf("ingest file %d (%s/%s): %w", f.ID, f.Partner, f.Name, err)
+	}
+	p.Logger.Info("file ingested", "file_id", f.ID, "partner", f.Partner, "name", f.Name, "state", out.State,
+		"mapping", out.Mapping, "records", out.Records, "errors", len(out.Errors))
+	return out, nil
+}
+
+func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, error) {
+	out := &Outcome{File: f}
+	if dup, err := p.DB.DuplicateOf(ctx, f); err != nil {
+		return nil, err
+	} else if dup != 0 {
+		out.State = clearway.FileDuplicate
+		msg := fmt.Sprintf("same content as file %d, already applied", dup)
+		if err := p.DB.UpdateFileState(ctx, f.ID, clearway.FileDuplicate, msg); err != nil {
+			return nil, err
+		}
+		p.clearInbox(f)
+		return out, nil
+	}
+	m, err := p.router.Load().Route(f)
+	if err != nil {
+		out.Errors = []*mapping.InputError{{Msg: clearway.ErrorMessage(err), Hint: "upload it to the folder its mapping reads, or ask the hub's admin to add a mapping"}}
+		return out, p.reject(ctx, out, "")
+	}
+	out.Mapping = m.Name
+	src, err := p.Archive.OpenFile(f.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	tx, err := p.DB.BeginIngest(ctx, f, m.Name, m.Hash)
+	if err != nil {
+		return nil, err
+	}
+	var storeErrs []*mapping.InputError
+	res, err := m.Run(mapping.Input{Name: f.Name, R: src}, func(rec *mapping.Record) error {
+		if len(storeErrs) > 0 {
+			return nil // already rejected: keep mapping only to report its errors
+		}
+		err := tx.Apply(rec.Canonical())
+		var re *sqlite.RecordError
+		if errors.As(err, &re) {
+			storeErrs = append(storeErrs, &mapping.InputError{Pos: re.Source, Msg: re.Msg, Hint: "the mapping must give this value"})
+			return nil
+		}
+		return err
+	})
+	out.Result = res
+	if err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	if res.Rejected || len(storeErrs) > 0 || (len(res.Errors) > 0 && res.Records == 0) {
+		tx.Rollback()
+		out.Errors = append(res.Errors, storeErrs...)
+		return out, p.reject(ctx, out, m.Name)
+	}
+	if err := tx.Commit(res.Records); err != nil {
+		return nil, err
+	}
+	out.State, out.Records, out.Errors, out.Stats = clearway.FileDone, res.Records, res.Errors, &tx.Stats
+	p.clearInbox(f)
+	return out, nil
+}
+
+func sha256File(path string) string {
+	fh, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// reject records the file as rejected and puts the original and a report
+// beside it in the partner's /errors folder.
+func (p *Pipeline) reject(ctx context.Context, out *Outcome, mappingName string) error {
+	f := out.File
+	out.State = clearway.FileRejected
+	report, err := p.writeReport(f, mappingName, out.Errors)
+	if err != nil {
+		return err
+	}
+	out.Report = report
+	summary := "rejected"
+	if len(out.Errors) > 0 {
+		summary = out.Errors[0].Error()
+		if n := len(out.Errors); n > 1 {
+			summary += fmt.Sprintf(" (and %d more problems)", n-1)
+		}
+	}
+	if err := p.DB.UpdateFileState(ctx, f.ID, clearway.FileRejected, summary); err != nil {
+		return err
+	}
+	p.clearInbox(f)
+	return nil
+}
+
+// writeReport copies the original into <partner>/errors/<name> and writes
+// <name>.error.txt beside it, each atomically (temp name, then rename).
+func (p *Pipeline) writeReport(f *clearway.File, mappingName string, errs []*mapping.InputError) (string, error) {
+	dir := filepath.Join(p.PartnersDir, f.Partner, clearway.ErrorsDir)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	base := path.Base(f.Name)
+	src, err := p.Archive.OpenFile(f.SHA256)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	if err := writeAtomic(filepath.Join(dir, base), src); err != nil {
+		return "", err
+	}
+	reportPath := filepath.Join(dir, base+".error.txt")
+	if err := writeAtomic(reportPath, bytesReader(RenderReport(f, mappingName, errs))); err != nil {
+		return "", err
+	}
+	return reportPath, nil
+}
+
+// clearInbox removes the partner's visible inbox copy once the file is
+// handled, but only if it still is this very file (a newer upload under the
+// same name stays).
+func (p *Pipeline) clearInbox(f *clearway.File) {
+	if f.Channel != clearway.ChannelSFTP {
+		return
+	}
+	visible := filepath.Join(p.PartnersDir, f.Partner, filepath.FromSlash(f.Name))
+	vi, err := os.Stat(visible)
+	if err != nil {
+		return
+	}
+	ai, err := os.Stat(p.Archive.Path(f.SHA256))
+	if err != nil {
+		return
+	}
+	// Usually the inbox copy is the archive entry itself (a hard link);
+	// when the bytes were archived before (a resend), compare contents.
+	if !os.SameFile(vi, ai) && (vi.Size() != f.Size || sha256File(visible) != f.SHA256) {
+		return
+	}
+	if err := os.Remove(visible); err != nil {
+		p.Logger.Warn("ingest: remove inbox copy", "path", visible, "error", err)
+	}
+}
