@@ -11,8 +11,11 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/archive"
+	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/config"
+	"github.com/clearway/clearway/internal/ingest"
 	"github.com/clearway/clearway/internal/intake"
+	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/sftpd"
 	"github.com/clearway/clearway/internal/sqlite"
 	"github.com/clearway/clearway/internal/web"
@@ -27,6 +30,7 @@ type Hub struct {
 	DB      *sqlite.DB
 	Archive *archive.Archive
 	Intake  *intake.Intake
+	Ingest  *ingest.Pipeline
 	SFTP    *sftpd.Server
 	Web     *web.Server
 }
@@ -51,6 +55,16 @@ func (h *Hub) Open() error {
 		return err
 	}
 	h.Intake = &intake.Intake{DB: h.DB, Archive: h.Archive, Logger: h.Logger.With("component", "intake")}
+	h.Ingest = newPipeline(cfg, h.DB, h.Archive, h.Logger)
+	router, err := loadRouter(cfg, h.Logger)
+	if err != nil {
+		return err
+	}
+	h.Ingest.SetRouter(router)
+	if err := h.Ingest.Open(); err != nil {
+		return err
+	}
+	h.Intake.OnAccepted = func(*clearway.File) { h.Ingest.Wake() }
 
 	if cfg.SFTP.Listen != "" {
 		hostKey, err := sftpd.LoadOrCreateHostKey(cfg.SFTP.HostKeyFile)
@@ -96,10 +110,41 @@ func (h *Hub) Close() error {
 	if h.SFTP != nil {
 		errs = append(errs, h.SFTP.Close())
 	}
+	if h.Ingest != nil {
+		errs = append(errs, h.Ingest.Close())
+	}
 	if h.DB != nil {
 		errs = append(errs, h.DB.Close())
 	}
 	return errors.Join(errs...)
+}
+
+func newPipeline(cfg *config.Config, db *sqlite.DB, arc *archive.Archive, logger *slog.Logger) *ingest.Pipeline {
+	return &ingest.Pipeline{DB: db, Archive: arc, PartnersDir: filepath.Join(cfg.DataDir, "partners"), Logger: logger.With("component", "ingest")}
+}
+
+// loadRouter compiles the mappings and routes each partner's files through
+// its configured list. A mapping that does not compile is logged and left
+// out; files it would read are rejected naming it, never lost.
+func loadRouter(cfg *config.Config, logger *slog.Logger) (*ingest.Router, error) {
+	r := &ingest.Router{Partners: map[string][]string{}, Mappings: map[string]*mapping.Mapping{}}
+	used := false
+	for _, p := range cfg.Partners {
+		r.Partners[p.ID] = p.Mappings
+		used = used || len(p.Mappings) > 0
+	}
+	if !used {
+		return r, nil
+	}
+	ms, err := mapping.LoadDir(cfg.MappingsDir)
+	if err != nil {
+		if ms == nil {
+			return nil, err
+		}
+		logger.Error("some mappings do not compile and are not used", "error", err)
+	}
+	r.Mappings = ms
+	return r, nil
 }
 
 // accounts turns partner config into SFTP logins.

@@ -37,6 +37,9 @@ Usage:
   clearway serve          [--config FILE]                      run the daemon
   clearway config check   [--config FILE]                      validate the config
   clearway files list     [--partner ID] [--state S] [--json]  the intake journal
+  clearway ingest         --partner ID [--into DIR] FILE...    journal and ingest files now (channel cli)
+  clearway shipment list  [--json]                             canonical shipments
+  clearway shipment show  REF [--json]                         one shipment (REF: its ref or any identifier)
   clearway mapping check  [FILE...]                            validate mapping files (default: mappings_dir)
   clearway mapping test   MAPPING INPUT [--json]               dry run: the records INPUT gives, or its errors
   clearway version
@@ -79,6 +82,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&MappingCheckCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "mapping" && sub == "test":
 		return (&MappingTestCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
+	case cmd == "ingest":
+		return (&IngestCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest)
+	case cmd == "shipment" && sub == "list":
+		return (&ShipmentListCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "shipment" && sub == "show":
+		return (&ShipmentShowCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "files" && sub == "list":
 		return (&FilesListCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "version":
@@ -122,7 +131,7 @@ func newFlagSet(name string) *flag.FlagSet {
 }
 
 // takesArgs names the commands that take positional arguments.
-var takesArgs = map[string]bool{"mapping check": true, "mapping test": true}
+var takesArgs = map[string]bool{"mapping check": true, "mapping test": true, "ingest": true, "shipment show": true}
 
 // parseFlags parses args, turning flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {

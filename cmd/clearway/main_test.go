@@ -203,8 +203,10 @@ func TestServeUploadRestart(t *testing.T) {
 	if out, err := d.sftp(t, dm.port, fmt.Sprintf("put %s /inbox/po.csv\n", src)); err != nil {
 		t.Fatalf("sftp put: %v\n%s", err, out)
 	}
-	files := d.journal(t)
-	if len(files) != 1 || files[0]["name"] != "inbox/po.csv" || files[0]["state"] != "received" ||
+	// No mapping reads it in this config, so the pipeline rejects it into
+	// /errors (never dropped).
+	files := d.waitFiles(t, 1, 30*time.Second)
+	if len(files) != 1 || files[0]["name"] != "inbox/po.csv" || files[0]["state"] != "rejected" ||
 		files[0]["channel"] != "sftp" || files[0]["sha256"] != sha(body) || files[0]["size"] != float64(len(body)) {
 		t.Fatalf("journal: %v", files)
 	}
@@ -214,7 +216,7 @@ func TestServeUploadRestart(t *testing.T) {
 		}
 	}
 	// The text listing and the filters work too.
-	out, _, code := d.clearway(t, "files", "list", "--partner", "acme", "--state", "received")
+	out, _, code := d.clearway(t, "files", "list", "--partner", "acme", "--state", "rejected")
 	if code != 0 || !strings.Contains(out, "inbox/po.csv") {
 		t.Fatalf("files list: exit %d\n%s", code, out)
 	}
@@ -230,8 +232,8 @@ func TestServeUploadRestart(t *testing.T) {
 	dm2 := d.start(t)
 	known := filepath.Join(d.dir, "known_hosts")
 	os.WriteFile(known, []byte(fmt.Sprintf("[127.0.0.1]:%s %s", dm2.port, hostPub)), 0o644)
-	out, err := d.sftp(t, dm2.port, "ls /inbox\n", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile="+known)
-	if err != nil || !strings.Contains(out, "po.csv") {
+	out, err := d.sftp(t, dm2.port, "ls /errors\n", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile="+known)
+	if err != nil || !strings.Contains(out, "po.csv.error.txt") {
 		t.Fatalf("after restart (strict host key): %v\n%s", err, out)
 	}
 	if files := d.journal(t); len(files) != 1 {

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"path/filepath"
+	"time"
+
+	"github.com/clearway/clearway/internal/archive"
+	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/ingest"
+	"github.com/clearway/clearway/internal/intake"
+	"github.com/clearway/clearway/internal/sqlite"
+)
+
+// IngestCommand sends files through the same intake and ingest path as an
+// SFTP upload (channel cli): for cron'd ERP exports and replays.
+type IngestCommand struct {
+	Stdout, Stderr io.Writer
+}
+
+// Run journals each FILE for the partner, processes it and prints what
+// became of it; it fails if any file was rejected.
+func (c *IngestCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("ingest")
+	cfgPath := fs.String("config", "", "config file")
+	partner := fs.String("partner", "", "partner the files come from (required)")
+	into := fs.String("into", "inbox", "partner-relative folder the files count as arriving in (mapping globs match on it)")
+	if err := parseFlags(fs, reorderFlags(args, "config", "partner", "into")); err != nil {
+		return err
+	}
+	if *partner == "" || fs.NArg() == 0 {
+		return usagef("ingest: want --partner ID FILE...")
+	}
+	cfg, err := loadConfig(configPath(*cfgPath))
+	if err != nil {
+		return err
+	}
+	if _, ok := cfg.Partner(*partner); !ok {
+		return clearway.Errorf(clearway.ENOTFOUND, "no partner %q in %s", *partner, cfg.Path)
+	}
+	logger, err := newLogger(cfg.Log, c.Stderr)
+	if err != nil {
+		return err
+	}
+	db := sqlite.NewDB(DBPath(cfg))
+	if err := db.Open(); err != nil {
+		return err
+	}
+	defer db.Close()
+	arc := archive.New(filepath.Join(cfg.DataDir, "archive"))
+	if err := arc.Open(); err != nil {
+		return err
+	}
+	in := &intake.Intake{DB: db, Archive: arc, Logger: logger.With("component", "intake")}
+	p := newPipeline(cfg, db, arc, logger)
+	router, err := loadRouter(cfg, logger)
+	if err != nil {
+		return err
+	}
+	p.SetRouter(router)
+	rejected := 0
+	for _, file := range fs.Args() {
+		f, err := in.Accept(ctx, *partner, clearway.ChannelCLI, path.Join(*into, filepath.Base(file)), file)
+		if err != nil {
+			return err
+		}
+		final, err := c.process(ctx, db, p, f)
+		if err != nil {
+			return err
+		}
+		switch final.State {
+		case clearway.FileRejected:
+			rejected++
+			fmt.Fprintf(c.Stdout, "%s: rejected (file %d): %s\n", file, final.ID, final.Error)
+		case clearway.FileDuplicate:
+			fmt.Fprintf(c.Stdout, "%s: duplicate (file %d): %s\n", file, final.ID, final.Error)
+		default:
+			fmt.Fprintf(c.Stdout, "%s: %s (file %d)\n", file, final.State, final.ID)
+		}
+	}
+	if rejected > 0 {
+		return fmt.Errorf("%d of %d files rejected; reports are in %s", rejected, fs.NArg(), filepath.Join(cfg.DataDir, "partners", *partner, "errors"))
+	}
+	return nil
+}
+
+// process runs the file now, unless a running daemon claimed it first; then
+// it waits for the daemon's result.
+func (c *IngestCommand) process(ctx context.Context, db *sqlite.DB, p *ingest.Pipeline, f *clearway.File) (*clearway.File, error) {
+	claimed, err := db.ClaimFile(ctx, f.ID)
+	if err != nil {
+		return nil, err
+	}
+	if claimed {
+		if _, err := p.Process(ctx, f); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		cur, err := db.FindFileByID(ctx, f.ID)
+		if err != nil {
+			return nil, err
+		}
+		if cur.State != clearway.FileReceived && cur.State != clearway.FileProcessing {
+			return cur, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
