@@ -127,10 +127,11 @@ func newPipeline(cfg *config.Config, db *sqlite.DB, arc *archive.Archive, logger
 // its configured list. A mapping that does not compile is logged and left
 // out; files it would read are rejected naming it, never lost.
 func loadRouter(cfg *config.Config, logger *slog.Logger) (*ingest.Router, error) {
-	r := &ingest.Router{Partners: map[string][]string{}, Mappings: map[string]*mapping.Mapping{}}
+	r := &ingest.Router{Partners: map[string][]string{}, Mappings: map[string]*mapping.Mapping{}, Acks: map[string]string{}}
 	used := false
 	for _, p := range cfg.Partners {
 		r.Partners[p.ID] = p.Mappings
+		r.Acks[p.ID] = p.Ack
 		used = used || len(p.Mappings) > 0
 	}
 	if !used {

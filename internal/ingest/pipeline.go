@@ -188,13 +188,18 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 	if res.Rejected || len(storeErrs) > 0 || (len(res.Errors) > 0 && res.Records == 0) {
 		tx.Rollback()
 		out.Errors = append(res.Errors, storeErrs...)
-		return out, p.reject(ctx, out, m.Name)
+		if err := p.reject(ctx, out, m.Name); err != nil {
+			return nil, err
+		}
+		p.writeAcks(ctx, out)
+		return out, nil
 	}
 	if err := tx.Commit(res.Records); err != nil {
 		return nil, err
 	}
 	out.State, out.Records, out.Errors, out.Stats = clearway.FileDone, res.Records, res.Errors, &tx.Stats
 	p.clearInbox(f)
+	p.writeAcks(ctx, out)
 	return out, nil
 }
 

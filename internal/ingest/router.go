@@ -19,6 +19,8 @@ type Router struct {
 	Partners map[string][]string
 	// Mappings are the compiled mappings by name.
 	Mappings map[string]*mapping.Mapping
+	// Acks says which X12 acknowledgement a partner gets: "997" (default) or "999".
+	Acks map[string]string
 }
 
 // Route returns the mapping for a file, or an error naming the candidates.

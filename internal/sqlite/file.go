@@ -176,3 +176,23 @@ func (db *DB) DuplicateOf(ctx context.Context, f *clearway.File) (int64, error) 
 	}
 	return id, nil
 }
+
+// maxControl is the largest X12 control number (nine digits).
+const maxControl = 999_999_999
+
+// NextControlNumbers reserves n consecutive X12 control numbers of a kind
+// ("isa", "gs") for a partner and returns the first: persistent and
+// increasing, wrapping to 1 after 999999999.
+func (db *DB) NextControlNumbers(ctx context.Context, partner, kind string, n int) (int64, error) {
+	if n < 1 {
+		n = 1
+	}
+	var last int64
+	err := db.db.QueryRowContext(ctx, `INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, ?)
+		ON CONFLICT (partner, kind) DO UPDATE SET last = CASE WHEN last + ? > ? THEN ? ELSE last + ? END
+		RETURNING last`, partner, kind, n, n, maxControl, n, n).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("control number %s/%s: %w", partner, kind, err)
+	}
+	return last - int64(n) + 1, nil
+}

@@ -25,6 +25,9 @@ type Ingest struct {
 
 	shipments map[string]int64 // identifier "kind\x00value" → shipment id, for this file
 	stmts     map[string]*sql.Stmt
+	fieldsBuf []byte   // reused JSON buffers: one stored line at a time
+	sourceBuf []byte
+	keys      []string
 	Stats     IngestStats
 }
 
@@ -311,11 +314,9 @@ func factKey(rec clearway.Record, shipment int64) (string, error) {
 // applyFact inserts a new line or updates a changed one (audited with
 // before and after); an identical resend changes nothing.
 func (in *Ingest) applyFact(shipment int64, key string, rec clearway.Record) error {
-	fields, err := json.Marshal(rec.Fields)
-	if err != nil {
-		return err
-	}
-	source, _ := json.Marshal(rec.Source)
+	in.fieldsBuf, in.keys = appendFields(in.fieldsBuf[:0], rec.Fields, in.keys)
+	in.sourceBuf = appendPosition(in.sourceBuf[:0], rec.Source)
+	fields, source := string(in.fieldsBuf), string(in.sourceBuf)
 	res, err := in.exec(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, mapping, mapping_hash, source, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO NOTHING`,
 		string(rec.Kind), key, shipment, fields, in.file.ID, in.mapping, in.hash, source, in.now, in.now)
@@ -335,7 +336,7 @@ func (in *Ingest) applyFact(shipment int64, key string, rec clearway.Record) err
 	if err := s.QueryRowContext(in.ctx, string(rec.Kind), key).Scan(&id, &before, &oldShipment); err != nil {
 		return fmt.Errorf("read %s %s: %w", rec.Kind, key, err)
 	}
-	if before == string(fields) && oldShipment == shipment {
+	if before == fields && oldShipment == shipment {
 		in.Stats.Unchanged++
 		return nil
 	}
@@ -344,7 +345,7 @@ func (in *Ingest) applyFact(shipment int64, key string, rec clearway.Record) err
 		return fmt.Errorf("update %s %s: %w", rec.Kind, key, err)
 	}
 	in.Stats.Updated[string(rec.Kind)]++
-	return in.audit("fact", id, "update", []byte(before), fields)
+	return in.audit("fact", id, "update", []byte(before), []byte(fields))
 }
 
 // applyShipment merges shipment-level fields (mode, vessel, eta, …).

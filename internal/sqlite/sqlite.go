@@ -50,6 +50,8 @@ func DSN(path string) string {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", "FULL")
+	// A 64 MiB page cache: a large file keeps two growing indexes hot.
+	q.Set("_cache_size", "-65536")
 	return "file:" + path + "?" + q.Encode()
 }
 

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clearway/clearway/internal/x12"
+)
+
+func TestX12AcksOverSFTP(t *testing.T) {
+	d := newDemo(t)
+	repo, _ := filepath.Abs("../..")
+	m350, _ := os.ReadFile(filepath.Join(repo, "mappings", "x12-350.yaml"))
+	d.withMappings(t, map[string]string{"x12-350.yaml": string(m350)}, "[x12-350]")
+	dm := d.start(t)
+	good := filepath.Join(repo, "testdata/mappings/x12-350/inbox/edi/350/350_000000101.edi")
+	bad := filepath.Join(repo, "testdata/mappings/x12-350/bad/inbox/edi/350/350_000000103.edi")
+	script := fmt.Sprintf("mkdir /inbox/edi\nmkdir /inbox/edi/350\nput %s /inbox/edi/350/a.edi\n", good)
+	if out, err := d.sftp(t, dm.port, script); err != nil {
+		t.Fatalf("sftp: %v\n%s", err, out)
+	}
+	d.waitFiles(t, 1, 30*time.Second)
+	if out, err := d.sftp(t, dm.port, fmt.Sprintf("put %s /inbox/edi/350/b.edi\n", bad)); err != nil {
+		t.Fatalf("sftp: %v\n%s", err, out)
+	}
+	files := d.waitFiles(t, 2, 30*time.Second)
+	if files[0]["state"] != "done" || files[1]["state"] != "rejected" {
+		t.Fatalf("states %v / %v", files[0]["state"], files[1]["state"])
+	}
+	outbox := filepath.Join(d.dir, "var", "partners", "acme", "outbox")
+	deadline := time.Now().Add(10 * time.Second)
+	var acks []string
+	for {
+		entries, _ := os.ReadDir(outbox)
+		acks = acks[:0]
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), "997-") {
+				acks = append(acks, e.Name())
+			}
+			if strings.HasPrefix(e.Name(), ".") {
+				t.Fatalf("temp file left in outbox: %s", e.Name())
+			}
+		}
+		if len(acks) == 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(acks) != 2 {
+		t.Fatalf("outbox holds %v, want two 997s", acks)
+	}
+	sort.Strings(acks) // ordered again below by ISA13, which increases per partner
+	ak5 := func(name string) (string, string) {
+		body, _ := os.ReadFile(filepath.Join(outbox, name))
+		var statuses []string
+		var isa13 string
+		ics, err := x12.Validate(bytes.NewReader(body), func(_ *x12.Interchange, _ *x12.Group, _ *x12.TransactionSet, s *x12.Segment) error {
+			if s.ID == "AK5" || s.ID == "AK9" {
+				statuses = append(statuses, s.ID+"="+string(s.Element(1)))
+			}
+			return nil
+		})
+		if err != nil || len(ics) != 1 || len(ics[0].Errors) > 0 {
+			t.Fatalf("%s does not parse cleanly: %v %v\n%s", name, err, ics, body)
+		}
+		isa13 = ics[0].Control
+		if ics[0].SenderID != "FASTCLEAR" && ics[0].ReceiverID != "CBPACE" && !strings.Contains(string(body), "|") {
+			t.Fatalf("%s: sender/receiver/delimiters not mirrored:\n%s", name, body)
+		}
+		return isa13, strings.Join(statuses, " ")
+	}
+	c1, s1 := ak5(acks[0])
+	c2, s2 := ak5(acks[1])
+	if c1 > c2 {
+		c1, s1, c2, s2 = c2, s2, c1, s1
+	}
+	if s1 != "AK5=A AK9=A" || !strings.HasPrefix(s2, "AK5=R") || !strings.Contains(s2, "AK9=R") {
+		t.Fatalf("acks: %s %q, %s %q", c1, s1, c2, s2)
+	}
+	// The partner downloads its ack over SFTP.
+	dst := filepath.Join(d.dir, "got.edi")
+	if out, err := d.sftp(t, dm.port, fmt.Sprintf("get /outbox/%s %s\n", acks[0], dst)); err != nil {
+		t.Fatalf("get ack: %v\n%s", err, out)
+	}
+	dm.stop(t)
+}
