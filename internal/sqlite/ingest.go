@@ -25,7 +25,7 @@ type Ingest struct {
 
 	shipments map[string]int64 // identifier "kind\x00value" → shipment id, for this file
 	stmts     map[string]*sql.Stmt
-	fieldsBuf []byte   // reused JSON buffers: one stored line at a time
+	fieldsBuf []byte // reused JSON buffers: one stored line at a time
 	sourceBuf []byte
 	keys      []string
 	Stats     IngestStats
