@@ -29,6 +29,7 @@ test:
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	CLEARWAY_BIN=./bin/clearway scripts/bench-ingest.sh
 	RUNS=5 SIZE_MB=256 CLEARWAY_BIN=./bin/clearway scripts/bench-sftp.sh
 
 lint:

@@ -18,6 +18,7 @@ import (
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/sftpd"
 	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/watch"
 	"github.com/clearway/clearway/internal/web"
 )
 
@@ -32,6 +33,7 @@ type Hub struct {
 	Intake  *intake.Intake
 	Ingest  *ingest.Pipeline
 	SFTP    *sftpd.Server
+	Watch   *watch.Watcher
 	Web     *web.Server
 }
 
@@ -91,6 +93,19 @@ func (h *Hub) Open() error {
 			return err
 		}
 	}
+	var folders []watch.Folder
+	for _, p := range cfg.Partners {
+		for _, w := range p.Watch {
+			folders = append(folders, watch.Folder{Partner: p.ID, Path: w.Path, Ready: w.Ready, Interval: w.Interval.Duration, Prefix: w.Prefix})
+		}
+	}
+	if len(folders) > 0 {
+		h.Watch = watch.New(h.Intake, folders...)
+		h.Watch.Logger = h.Logger.With("component", "watch")
+		if err := h.Watch.Open(); err != nil {
+			return err
+		}
+	}
 	if cfg.HTTP.Listen != "" {
 		h.Web = &web.Server{Listen: cfg.HTTP.Listen, DB: h.DB, Logger: h.Logger.With("component", "web")}
 		if err := h.Web.Open(); err != nil {
@@ -109,6 +124,9 @@ func (h *Hub) Close() error {
 	}
 	if h.SFTP != nil {
 		errs = append(errs, h.SFTP.Close())
+	}
+	if h.Watch != nil {
+		errs = append(errs, h.Watch.Close())
 	}
 	if h.Ingest != nil {
 		errs = append(errs, h.Ingest.Close())

@@ -208,6 +208,10 @@ type WatchConfig struct {
 	// Interval is how often the folder is rescanned besides file system
 	// notifications. Default 10s.
 	Interval Duration `yaml:"interval"`
+	// Prefix is the partner-relative folder files count as arriving in, so
+	// mapping globs match them as they would an upload (default "inbox":
+	// a file sub/x.csv is journaled as inbox/sub/x.csv).
+	Prefix string `yaml:"prefix"`
 }
 
 // RemoteConfig is a partner's own SFTP server.

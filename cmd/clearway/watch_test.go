@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A file dropped in a watched local folder is ingested like an upload.
+func TestWatchedFolderIngested(t *testing.T) {
+	d := newDemo(t)
+	repo, _ := filepath.Abs("../..")
+	poMap, _ := os.ReadFile(filepath.Join(repo, "mappings", "erp-po-csv.yaml"))
+	drop := filepath.Join(d.dir, "erp-drop")
+	os.MkdirAll(drop, 0o755)
+	d.withMappings(t, map[string]string{"erp-po-csv.yaml": string(poMap)}, "[erp-po-csv]")
+	cfg, _ := os.ReadFile(d.config)
+	os.WriteFile(d.config, []byte(strings.Replace(string(cfg), "    mappings: [erp-po-csv]\n",
+		"    mappings: [erp-po-csv]\n    watch: [{path: erp-drop, ready: done_file, interval: 200ms, prefix: inbox/po}]\n", 1)), 0o644)
+	dm := d.start(t)
+	src, _ := os.ReadFile(filepath.Join(repo, "testdata/mappings/erp-po-csv/inbox/po/PO-EXPORT-20260202.csv"))
+	os.WriteFile(filepath.Join(drop, "PO-EXPORT-20260202.csv"), src, 0o644)
+	time.Sleep(400 * time.Millisecond)
+	if files := d.journal(t); len(files) != 0 {
+		t.Fatalf("taken before its done file: %v", files)
+	}
+	os.WriteFile(filepath.Join(drop, "PO-EXPORT-20260202.csv.done"), nil, 0o644)
+	files := d.waitFiles(t, 1, 20*time.Second)
+	if files[0]["state"] != "done" || files[0]["channel"] != "watch" || files[0]["name"] != "inbox/po/PO-EXPORT-20260202.csv" {
+		t.Fatalf("journal %v", files[0])
+	}
+	if _, _, code := d.clearway(t, "shipment", "show", "4500012345"); code != 0 {
+		t.Fatal("the watched file's PO did not reach the store")
+	}
+	if entries, _ := os.ReadDir(drop); len(entries) != 1 || entries[0].Name() != ".clearway" {
+		t.Fatalf("drop folder still holds %v", entries)
+	}
+	dm.stop(t)
+}

@@ -1,0 +1,42 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/mapping"
+)
+
+func mustMapping(t *testing.T, name, glob string) *mapping.Mapping {
+	t.Helper()
+	m, err := mapping.Parse([]byte("name: "+name+"\nformat: csv\nmatch: {path: '"+glob+"'}\nrecords:\n  - kind: invoice_line\n    fields: {sku: {col: 1}}\n"), name+".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestRouter(t *testing.T) {
+	eu, all := mustMapping(t, "packing-eu", "inbox/packing/eu/*.csv"), mustMapping(t, "packing", "inbox/packing/**")
+	r := &Router{
+		Partners: map[string][]string{"acme": {"packing-eu", "packing", "missing"}},
+		Mappings: map[string]*mapping.Mapping{eu.Name: eu, all.Name: all},
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"inbox/packing/eu/PL-1.csv", "packing-eu"}, // first match wins, in config order
+		{"inbox/packing/PL-2.csv", "packing"},
+	} {
+		m, err := r.Route(&clearway.File{Partner: "acme", Name: tc.name})
+		if err != nil || m.Name != tc.want {
+			t.Errorf("Route(%s) = %v, %v; want %s", tc.name, m, err, tc.want)
+		}
+	}
+	_, err := r.Route(&clearway.File{Partner: "acme", Name: "inbox/invoices/x.xlsx"})
+	if err == nil || !strings.Contains(err.Error(), "packing-eu (inbox/packing/eu/*.csv)") || !strings.Contains(err.Error(), "missing (not loaded") {
+		t.Fatalf("got %v, want the candidates named", err)
+	}
+	if _, err := r.Route(&clearway.File{Partner: "nobody", Name: "inbox/x"}); err == nil || !strings.Contains(err.Error(), "no mapping is set up") {
+		t.Fatalf("got %v", err)
+	}
+}
