@@ -28,7 +28,12 @@ type Ingest struct {
 	fieldsBuf []byte // reused JSON buffers: one stored line at a time
 	sourceBuf []byte
 	keys      []string
-	Stats     IngestStats
+
+	// New lines are inserted in batches (one statement for many rows); a
+	// line that already exists falls back to the audited update path.
+	pending     []pendingFact
+	pendingKeys map[string]bool
+	Stats       IngestStats
 }
 
 // IngestStats counts what a file changed.
@@ -71,6 +76,9 @@ func (in *Ingest) Rollback() {
 // Commit records the file as done with the audit summary and commits.
 func (in *Ingest) Commit(records int) error {
 	defer in.closeStmts()
+	if err := in.flush(); err != nil {
+		return err
+	}
 	summary, _ := json.Marshal(in.Stats)
 	if _, err := in.tx.ExecContext(in.ctx, `UPDATE files SET state = 'done', error = '', mapping = ?, mapping_hash = ?, records = ?, updated_at = ? WHERE id = ?`,
 		in.mapping, in.hash, records, in.now, in.file.ID); err != nil {
@@ -311,41 +319,113 @@ func factKey(rec clearway.Record, shipment int64) (string, error) {
 	return "", &RecordError{Source: rec.Source, Msg: fmt.Sprintf("kind %s cannot be stored", rec.Kind)}
 }
 
-// applyFact inserts a new line or updates a changed one (audited with
-// before and after); an identical resend changes nothing.
+// pendingFact is a line waiting for its batch insert.
+type pendingFact struct {
+	kind, key, fields, source string
+	shipment                  int64
+}
+
+// batchSize is how many lines one INSERT carries: 64 rows × 10 values stays
+// far below SQLite's variable limit and amortises the per-statement cost.
+const batchSize = 64
+
+// applyFact queues a line for the batch insert; the flush inserts new lines
+// and sends existing ones through updateFact.
 func (in *Ingest) applyFact(shipment int64, key string, rec clearway.Record) error {
 	in.fieldsBuf, in.keys = appendFields(in.fieldsBuf[:0], rec.Fields, in.keys)
 	in.sourceBuf = appendPosition(in.sourceBuf[:0], rec.Source)
-	fields, source := string(in.fieldsBuf), string(in.sourceBuf)
-	res, err := in.exec(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, mapping, mapping_hash, source, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, key) DO NOTHING`,
-		string(rec.Kind), key, shipment, fields, in.file.ID, in.mapping, in.hash, source, in.now, in.now)
-	if err != nil {
-		return fmt.Errorf("store %s %s: %w", rec.Kind, key, err)
+	k := string(rec.Kind) + "\x00" + key
+	if in.pendingKeys[k] { // the same line twice in one batch: keep the order
+		if err := in.flush(); err != nil {
+			return err
+		}
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
-		in.Stats.Created[string(rec.Kind)]++
+	if in.pendingKeys == nil {
+		in.pendingKeys = map[string]bool{}
+	}
+	in.pendingKeys[k] = true
+	in.pending = append(in.pending, pendingFact{kind: string(rec.Kind), key: key, fields: string(in.fieldsBuf), source: string(in.sourceBuf), shipment: shipment})
+	if len(in.pending) >= batchSize {
+		return in.flush()
+	}
+	return nil
+}
+
+// flush inserts the queued lines in one statement; those that already
+// existed come back missing from RETURNING and are updated one by one.
+func (in *Ingest) flush() error {
+	if len(in.pending) == 0 {
 		return nil
 	}
+	batch := in.pending
+	in.pending = in.pending[:0]
+	clear(in.pendingKeys)
+	var q strings.Builder
+	q.WriteString(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, mapping, mapping_hash, source, created_at, updated_at) VALUES `)
+	for i := range batch {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	q.WriteString(` ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`)
+	args := make([]any, 0, len(batch)*10)
+	for _, f := range batch {
+		args = append(args, f.kind, f.key, f.shipment, f.fields, in.file.ID, in.mapping, in.hash, f.source, in.now, in.now)
+	}
+	s, err := in.stmt(q.String())
+	if err != nil {
+		return err
+	}
+	rows, err := s.QueryContext(in.ctx, args...)
+	if err != nil {
+		return fmt.Errorf("store lines: %w", err)
+	}
+	inserted := make(map[string]bool, len(batch))
+	for rows.Next() {
+		var kind, key string
+		if err := rows.Scan(&kind, &key); err != nil {
+			rows.Close()
+			return err
+		}
+		inserted[kind+"\x00"+key] = true
+		in.Stats.Created[kind]++
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("store lines: %w", err)
+	}
+	for _, f := range batch {
+		if !inserted[f.kind+"\x00"+f.key] {
+			if err := in.updateFact(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// updateFact updates a line that already existed, audited with before and
+// after; an identical resend changes nothing.
+func (in *Ingest) updateFact(f pendingFact) error {
 	s, err := in.stmt(`SELECT id, fields, shipment_id FROM facts WHERE kind = ? AND key = ?`)
 	if err != nil {
 		return err
 	}
 	var id, oldShipment int64
 	var before string
-	if err := s.QueryRowContext(in.ctx, string(rec.Kind), key).Scan(&id, &before, &oldShipment); err != nil {
-		return fmt.Errorf("read %s %s: %w", rec.Kind, key, err)
+	if err := s.QueryRowContext(in.ctx, f.kind, f.key).Scan(&id, &before, &oldShipment); err != nil {
+		return fmt.Errorf("read %s %s: %w", f.kind, f.key, err)
 	}
-	if before == fields && oldShipment == shipment {
+	if before == f.fields && oldShipment == f.shipment {
 		in.Stats.Unchanged++
 		return nil
 	}
 	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, mapping = ?, mapping_hash = ?, source = ?, updated_at = ? WHERE id = ?`,
-		shipment, fields, in.file.ID, in.mapping, in.hash, source, in.now, id); err != nil {
-		return fmt.Errorf("update %s %s: %w", rec.Kind, key, err)
+		f.shipment, f.fields, in.file.ID, in.mapping, in.hash, f.source, in.now, id); err != nil {
+		return fmt.Errorf("update %s %s: %w", f.kind, f.key, err)
 	}
-	in.Stats.Updated[string(rec.Kind)]++
-	return in.audit("fact", id, "update", []byte(before), []byte(fields))
+	in.Stats.Updated[f.kind]++
+	return in.audit("fact", id, "update", []byte(before), []byte(f.fields))
 }
 
 // applyShipment merges shipment-level fields (mode, vessel, eta, …).

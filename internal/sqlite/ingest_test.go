@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -127,4 +128,22 @@ func asRecordError(err error, re **RecordError) bool {
 	e, ok := err.(*RecordError)
 	*re = e
 	return ok
+}
+
+// The same line twice in one file: the later one wins, as if applied in
+// order, even though new lines are inserted in batches.
+func TestIngestSameLineTwiceInOneFile(t *testing.T) {
+	db := MustOpenDB(t)
+	var recs []clearway.Record
+	for i := 0; i < 100; i++ { // spans more than one batch
+		recs = append(recs, rec(clearway.KindPurchaseOrderLine, "po_number", "PO-1", "line_no", fmt.Sprint(i), "quantity", "1"))
+	}
+	recs = append(recs, rec(clearway.KindPurchaseOrderLine, "po_number", "PO-1", "line_no", "99", "quantity", "2"))
+	in := ingestFile(t, db, "a", recs...)
+	if in.Stats.Created["purchase_order_line"] != 100 || in.Stats.Updated["purchase_order_line"] != 1 {
+		t.Fatalf("stats %+v", in.Stats)
+	}
+	if count(t, db, `SELECT COUNT(*) FROM facts WHERE key = 'PO-1|99' AND fields LIKE '%"quantity":"2"%'`) != 1 {
+		t.Fatal("the later line did not win")
+	}
 }
