@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/clearway/clearway/internal/clearway"
-	"github.com/clearway/clearway/internal/sqlite"
 )
 
 // FilesListCommand prints the intake journal.
@@ -29,12 +28,8 @@ func (c *FilesListCommand) Run(ctx context.Context, args []string) error {
 	if *state != "" && !clearway.FileState(*state).Valid() {
 		return usagef("files list: unknown state %q (want received, processing, done, rejected or duplicate)", *state)
 	}
-	cfg, err := loadConfig(configPath(*cfgPath))
+	db, err := openDB(*cfgPath)
 	if err != nil {
-		return err
-	}
-	db := sqlite.NewDB(DBPath(cfg))
-	if err := db.Open(); err != nil {
 		return err
 	}
 	defer db.Close()
