@@ -172,7 +172,7 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 		if len(storeErrs) > 0 {
 			return nil // already rejected: keep mapping only to report its errors
 		}
-		err := tx.Apply(rec.Canonical())
+		err := tx.ApplyFields(rec.Kind, rec.Names, rec.Values, rec.Source)
 		var re *sqlite.RecordError
 		if errors.As(err, &re) {
 			storeErrs = append(storeErrs, &mapping.InputError{Pos: re.Source, Msg: re.Msg, Hint: "the mapping must give this value"})

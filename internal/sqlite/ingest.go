@@ -33,6 +33,8 @@ type Ingest struct {
 	// line that already exists falls back to the audited update path.
 	pending     []pendingFact
 	pendingKeys map[string]bool
+	orders      map[*string][]int // sorted order per shared names slice
+	identity    []int
 	Stats       IngestStats
 }
 
@@ -141,36 +143,81 @@ func (in *Ingest) audit(entity string, id int64, action string, before, after []
 
 // Apply resolves the record's shipment and stores it.
 func (in *Ingest) Apply(rec clearway.Record) error {
-	shipment, ok, err := in.resolve(rec)
+	names := make([]string, 0, len(rec.Fields))
+	for k := range rec.Fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	values := make([]string, len(names))
+	for i, k := range names {
+		values[i] = rec.Fields[k]
+	}
+	return in.ApplyFields(rec.Kind, names, values, rec.Source)
+}
+
+// ApplyFields is Apply for a record given as parallel name and value slices
+// ("" = absent), as the mapping engine emits them: the hot path of a big
+// file builds no map per record. names may be shared between records.
+func (in *Ingest) ApplyFields(kind clearway.Kind, names, values []string, source clearway.Position) error {
+	r := recView{kind: kind, names: names, values: values, source: source}
+	shipment, ok, err := in.resolve(r)
 	if err != nil || !ok {
 		return err
 	}
-	switch rec.Kind {
+	switch kind {
 	case clearway.KindShipment:
-		return in.applyShipment(shipment, rec)
+		return in.applyShipment(shipment, r.record())
 	case clearway.KindDocument:
-		return in.applyDocument(shipment, rec)
+		return in.applyDocument(shipment, r.record())
 	}
-	key, err := factKey(rec, shipment)
+	key, err := factKey(r, shipment)
 	if err != nil {
 		return err
 	}
-	return in.applyFact(shipment, key, rec)
+	return in.applyFact(shipment, key, r)
+}
+
+// recView is a record as parallel field slices.
+type recView struct {
+	kind          clearway.Kind
+	names, values []string
+	source        clearway.Position
+}
+
+func (r recView) get(name string) string {
+	for i, n := range r.names {
+		if n == name {
+			return r.values[i]
+		}
+	}
+	return ""
+}
+
+// record builds the map form, for the rare paths (shipments, documents,
+// conflicts).
+func (r recView) record() clearway.Record {
+	f := make(map[string]string, len(r.names))
+	for i, n := range r.names {
+		if r.values[i] != "" {
+			f[n] = r.values[i]
+		}
+	}
+	return clearway.Record{Kind: r.kind, Fields: f, Source: r.source}
 }
 
 // resolve finds the one shipment the record's identifiers name, creating it
 // when none is known. Identifiers naming two shipments are never merged: an
 // identifier_conflict review holds the record (ok false).
-func (in *Ingest) resolve(rec clearway.Record) (int64, bool, error) {
+func (in *Ingest) resolve(rec recView) (int64, bool, error) {
 	type ident struct{ kind, value string }
 	var ids []ident
 	for _, k := range clearway.IdentifierFields {
-		if v := rec.Fields[k]; v != "" {
+		if v := rec.get(k); v != "" {
 			ids = append(ids, ident{k, v})
 		}
 	}
 	if len(ids) == 0 {
-		return 0, false, &RecordError{Source: rec.Source, Msg: fmt.Sprintf("%s names no shipment identifier (%s)", rec.Kind, strings.Join(clearway.IdentifierFields, ", "))}
+		return 0, false, &RecordError{Source: rec.source, Msg: fmt.Sprintf("%s names no shipment identifier (%s)", rec.kind, strings.Join(clearway.IdentifierFields, ", "))}
 	}
 	found := map[int64]bool{}
 	var unknown []ident
@@ -197,7 +244,7 @@ func (in *Ingest) resolve(rec clearway.Record) (int64, bool, error) {
 			shipment = sid
 		}
 	default:
-		return 0, false, in.conflict(rec, found)
+		return 0, false, in.conflict(rec.record(), found)
 	}
 	for _, id := range unknown {
 		if _, err := in.exec(`INSERT INTO identifiers (kind, value, shipment_id, file_id) VALUES (?, ?, ?, ?)`, id.kind, id.value, shipment, in.file.ID); err != nil {
@@ -273,32 +320,32 @@ func (in *Ingest) conflict(rec clearway.Record, shipments map[int64]bool) error 
 }
 
 // factKey is the business key that makes a resent record update, not double.
-func factKey(rec clearway.Record, shipment int64) (string, error) {
-	f := rec.Fields
+func factKey(rec recView, shipment int64) (string, error) {
+	f := rec.get
 	need := func(fields ...string) (string, error) {
 		parts := make([]string, len(fields))
 		for i, k := range fields {
-			if f[k] == "" {
-				return "", &RecordError{Source: rec.Source, Msg: fmt.Sprintf("%s needs %s to be stored (its key: %s)", rec.Kind, k, strings.Join(fields, " + "))}
+			if f(k) == "" {
+				return "", &RecordError{Source: rec.source, Msg: fmt.Sprintf("%s needs %s to be stored (its key: %s)", rec.kind, k, strings.Join(fields, " + "))}
 			}
-			parts[i] = f[k]
+			parts[i] = f(k)
 		}
 		return strings.Join(parts, "|"), nil
 	}
-	switch rec.Kind {
+	switch rec.kind {
 	case clearway.KindPurchaseOrderLine:
 		return need("po_number", "line_no")
 	case clearway.KindInvoiceLine:
 		return need("invoice_number", "line_no")
 	case clearway.KindPackingLine:
-		doc := f["invoice_number"]
+		doc := f("invoice_number")
 		if doc == "" {
-			doc = f["po_number"]
+			doc = f("po_number")
 		}
 		if doc == "" {
-			return "", &RecordError{Source: rec.Source, Msg: "packing_line needs invoice_number or po_number"}
+			return "", &RecordError{Source: rec.source, Msg: "packing_line needs invoice_number or po_number"}
 		}
-		return doc + "|" + f["sku"] + "|" + f["container_number"], nil
+		return doc + "|" + f("sku") + "|" + f("container_number"), nil
 	case clearway.KindValuation:
 		return fmt.Sprintf("S%d", shipment), nil
 	case clearway.KindMilestone:
@@ -306,17 +353,44 @@ func factKey(rec clearway.Record, shipment int64) (string, error) {
 		return fmt.Sprintf("S%d|%s", shipment, k), err
 	case clearway.KindStatusEvent:
 		// DOMAIN.md §4.6: messages are idempotent on (source, code, time, entry/B/L).
-		ref := f["entry_number"]
+		ref := f("entry_number")
 		if ref == "" {
-			ref = f["bill_of_lading"]
+			ref = f("bill_of_lading")
 		}
 		if ref == "" {
 			ref = fmt.Sprintf("S%d", shipment)
 		}
 		k, err := need("code_list", "code")
-		return k + "|" + f["at"] + "|" + ref, err
+		return k + "|" + f("at") + "|" + ref, err
 	}
-	return "", &RecordError{Source: rec.Source, Msg: fmt.Sprintf("kind %s cannot be stored", rec.Kind)}
+	return "", &RecordError{Source: rec.source, Msg: fmt.Sprintf("kind %s cannot be stored", rec.kind)}
+}
+
+// order returns the sorted order of a names slice, computed once per
+// slice: the mapping engine shares one names slice per record spec.
+func (in *Ingest) order(names []string) []int {
+	if len(names) == 0 {
+		return nil
+	}
+	if sort.StringsAreSorted(names) { // already in order (Apply sorts): nothing to cache
+		for len(in.identity) < len(names) {
+			in.identity = append(in.identity, len(in.identity))
+		}
+		return in.identity[:len(names)]
+	}
+	if in.orders == nil {
+		in.orders = map[*string][]int{}
+	}
+	if o, ok := in.orders[&names[0]]; ok && len(o) == len(names) {
+		return o
+	}
+	o := make([]int, len(names))
+	for i := range o {
+		o[i] = i
+	}
+	sort.Slice(o, func(a, b int) bool { return names[o[a]] < names[o[b]] })
+	in.orders[&names[0]] = o
+	return o
 }
 
 // pendingFact is a line waiting for its batch insert.
@@ -331,10 +405,10 @@ const batchSize = 64
 
 // applyFact queues a line for the batch insert; the flush inserts new lines
 // and sends existing ones through updateFact.
-func (in *Ingest) applyFact(shipment int64, key string, rec clearway.Record) error {
-	in.fieldsBuf, in.keys = appendFields(in.fieldsBuf[:0], rec.Fields, in.keys)
-	in.sourceBuf = appendPosition(in.sourceBuf[:0], rec.Source)
-	k := string(rec.Kind) + "\x00" + key
+func (in *Ingest) applyFact(shipment int64, key string, rec recView) error {
+	in.fieldsBuf = appendFieldSlices(in.fieldsBuf[:0], rec.names, rec.values, in.order(rec.names))
+	in.sourceBuf = appendPosition(in.sourceBuf[:0], rec.source)
+	k := string(rec.kind) + "\x00" + key
 	if in.pendingKeys[k] { // the same line twice in one batch: keep the order
 		if err := in.flush(); err != nil {
 			return err
@@ -344,7 +418,7 @@ func (in *Ingest) applyFact(shipment int64, key string, rec clearway.Record) err
 		in.pendingKeys = map[string]bool{}
 	}
 	in.pendingKeys[k] = true
-	in.pending = append(in.pending, pendingFact{kind: string(rec.Kind), key: key, fields: string(in.fieldsBuf), source: string(in.sourceBuf), shipment: shipment})
+	in.pending = append(in.pending, pendingFact{kind: string(rec.kind), key: key, fields: string(in.fieldsBuf), source: string(in.sourceBuf), shipment: shipment})
 	if len(in.pending) >= batchSize {
 		return in.flush()
 	}
@@ -360,18 +434,21 @@ func (in *Ingest) flush() error {
 	batch := in.pending
 	in.pending = in.pending[:0]
 	clear(in.pendingKeys)
+	// ?1–?2 are the file's constants, bound once; each row adds five.
 	var q strings.Builder
-	q.WriteString(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, mapping, mapping_hash, source, created_at, updated_at) VALUES `)
+	q.WriteString(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, source, updated_at) VALUES `)
 	for i := range batch {
 		if i > 0 {
 			q.WriteByte(',')
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b := 3 + 5*i
+		fmt.Fprintf(&q, "(?%d, ?%d, ?%d, ?%d, ?1, ?%d, ?2)", b, b+1, b+2, b+3, b+4)
 	}
 	q.WriteString(` ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`)
-	args := make([]any, 0, len(batch)*10)
+	args := make([]any, 0, 2+len(batch)*5)
+	args = append(args, in.file.ID, in.now)
 	for _, f := range batch {
-		args = append(args, f.kind, f.key, f.shipment, f.fields, in.file.ID, in.mapping, in.hash, f.source, in.now, in.now)
+		args = append(args, f.kind, f.key, f.shipment, f.fields, f.source)
 	}
 	s, err := in.stmt(q.String())
 	if err != nil {
@@ -420,8 +497,8 @@ func (in *Ingest) updateFact(f pendingFact) error {
 		in.Stats.Unchanged++
 		return nil
 	}
-	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, mapping = ?, mapping_hash = ?, source = ?, updated_at = ? WHERE id = ?`,
-		f.shipment, f.fields, in.file.ID, in.mapping, in.hash, f.source, in.now, id); err != nil {
+	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, source = ?, updated_at = ? WHERE id = ?`,
+		f.shipment, f.fields, in.file.ID, f.source, in.now, id); err != nil {
 		return fmt.Errorf("update %s %s: %w", f.kind, f.key, err)
 	}
 	in.Stats.Updated[f.kind]++

@@ -30,6 +30,26 @@ func appendFields(buf []byte, fields map[string]string, keys []string) ([]byte, 
 	return append(buf, '}'), keys
 }
 
+// appendFieldSlices is appendFields for parallel slices, in the given
+// (sorted) order, leaving out absent ("") values as the map form would.
+func appendFieldSlices(buf []byte, names, values []string, order []int) []byte {
+	buf = append(buf, '{')
+	first := true
+	for _, i := range order {
+		if values[i] == "" {
+			continue
+		}
+		if !first {
+			buf = append(buf, ',')
+		}
+		first = false
+		buf = appendString(buf, names[i])
+		buf = append(buf, ':')
+		buf = appendString(buf, values[i])
+	}
+	return append(buf, '}')
+}
+
 // appendString writes s as a JSON string; anything beyond plain printable
 // ASCII goes through encoding/json so the escaping stays identical.
 func appendString(buf []byte, s string) []byte {

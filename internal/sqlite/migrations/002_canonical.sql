@@ -1,6 +1,6 @@
 -- The canonical shipment record (PRODUCT.md §6). Every fact keeps its
--- lineage: the journaled file it came from, the mapping (name and content
--- hash) and its position in that file (JSON).
+-- lineage: the journaled file it came from (whose row names the mapping and
+-- its content hash) and its position in that file (JSON).
 
 CREATE TABLE shipments (
 	id          INTEGER PRIMARY KEY,
@@ -28,12 +28,9 @@ CREATE TABLE facts (
 	key          TEXT NOT NULL,    -- business key within the kind, e.g. "PO-1|10"
 	shipment_id  INTEGER NOT NULL REFERENCES shipments (id),
 	fields       TEXT NOT NULL,    -- canonical fields as JSON
-	file_id      INTEGER NOT NULL REFERENCES files (id),
-	mapping      TEXT NOT NULL,
-	mapping_hash TEXT NOT NULL,
+	file_id      INTEGER NOT NULL REFERENCES files (id), -- lineage: files.mapping, files.mapping_hash
 	source       TEXT NOT NULL,    -- position in the file, JSON
-	created_at   TEXT NOT NULL,
-	updated_at   TEXT NOT NULL,
+	updated_at   TEXT NOT NULL,    -- creation is in the file's row and the audit log
 	UNIQUE (kind, key)
 );
 CREATE INDEX facts_shipment ON facts (shipment_id, kind);
