@@ -90,3 +90,24 @@ func TestX12AcksOverSFTP(t *testing.T) {
 	}
 	dm.stop(t)
 }
+
+// A resent X12 interchange (same sender, receiver and ISA13) is a duplicate
+// even when its bytes differ.
+func TestX12DuplicateInterchange(t *testing.T) {
+	d := newDemo(t)
+	repo, _ := filepath.Abs("../..")
+	m350, _ := os.ReadFile(filepath.Join(repo, "mappings", "x12-350.yaml"))
+	d.withMappings(t, map[string]string{"x12-350.yaml": string(m350)}, "[x12-350]")
+	orig, _ := os.ReadFile(filepath.Join(repo, "testdata/mappings/x12-350/inbox/edi/350/350_000000101.edi"))
+	first := filepath.Join(d.dir, "first.edi")
+	again := filepath.Join(d.dir, "again.edi")
+	os.WriteFile(first, orig, 0o644)
+	os.WriteFile(again, bytes.ReplaceAll(orig, []byte("\n"), nil), 0o644) // other bytes, same interchange
+	if out, errOut, code := d.clearway(t, "ingest", "--partner", "acme", "--into", "inbox/edi/350", first); code != 0 || !strings.Contains(out, "done") {
+		t.Fatalf("first: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code := d.clearway(t, "ingest", "--partner", "acme", "--into", "inbox/edi/350", again)
+	if code != 0 || !strings.Contains(out, "duplicate") || !strings.Contains(out, "interchange 000000101") {
+		t.Fatalf("resend: exit %d\n%s%s", code, out, errOut)
+	}
+}

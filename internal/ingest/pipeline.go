@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -194,6 +195,21 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 		p.writeAcks(ctx, out)
 		return out, nil
 	}
+	if m.Format == mapping.FormatX12 {
+		dup, err := p.x12Duplicate(tx, res)
+		if err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+		if dup != "" {
+			out.State = clearway.FileDuplicate
+			if err := tx.MarkDuplicate(dup); err != nil {
+				return nil, err
+			}
+			p.clearInbox(f)
+			return out, nil
+		}
+	}
 	if err := tx.Commit(res.Records); err != nil {
 		return nil, err
 	}
@@ -214,6 +230,32 @@ func sha256File(path string) string {
 		return ""
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// x12Duplicate reports (as the journal message) a file whose interchanges
+// were all applied before: same sender, receiver and ISA13. Otherwise it
+// records them in the file's transaction.
+func (p *Pipeline) x12Duplicate(tx *sqlite.Ingest, res *mapping.Result) (string, error) {
+	var seen []string
+	for _, ic := range res.Interchanges {
+		id := sqlite.Interchange{Sender: ic.SenderID, Receiver: ic.ReceiverID, Control: ic.Control}
+		fileID, err := tx.SeenInterchange(id)
+		if err != nil {
+			return "", err
+		}
+		if fileID != 0 {
+			seen = append(seen, fmt.Sprintf("interchange %s from %s to %s was applied by file %d", ic.Control, ic.SenderID, ic.ReceiverID, fileID))
+		}
+	}
+	if len(res.Interchanges) > 0 && len(seen) == len(res.Interchanges) {
+		return strings.Join(seen, "; "), nil
+	}
+	for _, ic := range res.Interchanges {
+		if err := tx.RecordInterchange(sqlite.Interchange{Sender: ic.SenderID, Receiver: ic.ReceiverID, Control: ic.Control}); err != nil {
+			return "", err
+		}
+	}
+	return "", nil
 }
 
 // reject records the file as rejected and puts the original and a report

@@ -568,3 +568,44 @@ func (in *Ingest) applyDocument(shipment int64, rec clearway.Record) error {
 	after, _ := json.Marshal(map[string]any{"doc_type": docType, "version": last + 1, "sha256": sum, "name": name})
 	return in.audit("document", id, "create", nil, after)
 }
+
+// Interchange identifies an X12 interchange for duplicate detection.
+type Interchange struct {
+	Sender, Receiver, Control string
+}
+
+func (ic Interchange) control() string {
+	c := strings.TrimLeft(strings.TrimSpace(ic.Control), "0")
+	if c == "" {
+		return "0"
+	}
+	return c
+}
+
+// SeenInterchange returns the file that already applied this interchange of
+// the partner (0 when none).
+func (in *Ingest) SeenInterchange(ic Interchange) (int64, error) {
+	s, err := in.stmt(`SELECT file_id FROM interchanges WHERE partner = ? AND sender = ? AND receiver = ? AND control = ?`)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = s.QueryRowContext(in.ctx, in.file.Partner, strings.TrimSpace(ic.Sender), strings.TrimSpace(ic.Receiver), ic.control()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// RecordInterchange remembers that this file applied the interchange.
+func (in *Ingest) RecordInterchange(ic Interchange) error {
+	_, err := in.exec(`INSERT OR IGNORE INTO interchanges (partner, sender, receiver, control, file_id) VALUES (?, ?, ?, ?, ?)`,
+		in.file.Partner, strings.TrimSpace(ic.Sender), strings.TrimSpace(ic.Receiver), ic.control(), in.file.ID)
+	return err
+}
+
+// MarkDuplicate abandons the file's writes and records it as a duplicate.
+func (in *Ingest) MarkDuplicate(msg string) error {
+	in.Rollback()
+	return in.db.UpdateFileState(in.ctx, in.file.ID, clearway.FileDuplicate, msg)
+}
