@@ -32,6 +32,7 @@ type Hub struct {
 	Archive *archive.Archive
 	Intake  *intake.Intake
 	Ingest  *ingest.Pipeline
+	Reload  *ingest.Reloader
 	SFTP    *sftpd.Server
 	Watch   *watch.Watcher
 	Web     *web.Server
@@ -67,6 +68,12 @@ func (h *Hub) Open() error {
 		return err
 	}
 	h.Intake.OnAccepted = func(*clearway.File) { h.Ingest.Wake() }
+	if _, err := os.Stat(cfg.MappingsDir); err == nil {
+		h.Reload = &ingest.Reloader{Dir: cfg.MappingsDir, Pipeline: h.Ingest, Logger: h.Logger.With("component", "mappings")}
+		if err := h.Reload.Open(); err != nil {
+			return err
+		}
+	}
 
 	if cfg.SFTP.Listen != "" {
 		hostKey, err := sftpd.LoadOrCreateHostKey(cfg.SFTP.HostKeyFile)
@@ -127,6 +134,9 @@ func (h *Hub) Close() error {
 	}
 	if h.Watch != nil {
 		errs = append(errs, h.Watch.Close())
+	}
+	if h.Reload != nil {
+		errs = append(errs, h.Reload.Close())
 	}
 	if h.Ingest != nil {
 		errs = append(errs, h.Ingest.Close())

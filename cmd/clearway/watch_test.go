@@ -39,3 +39,29 @@ func TestWatchedFolderIngested(t *testing.T) {
 	}
 	dm.stop(t)
 }
+
+// An edit to a mapping file is picked up by the running daemon.
+func TestMappingEditWithoutRestart(t *testing.T) {
+	d := newDemo(t)
+	old := strings.Replace(invoiceCSV, `inbox/invoices/*.csv`, `inbox/elsewhere/*.csv`, 1)
+	d.withMappings(t, map[string]string{"invoice-csv.yaml": old}, "[invoice-csv]")
+	dm := d.start(t)
+	inv := filepath.Join(d.dir, "inv.csv")
+	os.WriteFile(inv, []byte("Invoice,Line,HTS,Qty,BL,Container\nINV-1,1,8471.30.0100,5,BL1,MSKU7051237\n"), 0o644)
+	if out, err := d.sftp(t, dm.port, "mkdir /inbox/invoices\nput "+inv+" /inbox/invoices/a.csv\n"); err != nil {
+		t.Fatalf("sftp: %v\n%s", err, out)
+	}
+	if files := d.waitFiles(t, 1, 20*time.Second); files[0]["state"] != "rejected" {
+		t.Fatalf("before the edit: %v", files[0])
+	}
+	os.WriteFile(filepath.Join(d.dir, "mappings", "invoice-csv.yaml"), []byte(invoiceCSV), 0o644)
+	time.Sleep(3 * time.Second) // the reloader looks every 2 s
+	os.WriteFile(inv, []byte("Invoice,Line,HTS,Qty,BL,Container\nINV-2,1,8471.30.0100,5,BL1,MSKU7051237\n"), 0o644)
+	if out, err := d.sftp(t, dm.port, "put "+inv+" /inbox/invoices/b.csv\n"); err != nil {
+		t.Fatalf("sftp: %v\n%s", err, out)
+	}
+	if files := d.waitFiles(t, 2, 20*time.Second); files[1]["state"] != "done" {
+		t.Fatalf("after the edit: %v", files[1])
+	}
+	dm.stop(t)
+}
