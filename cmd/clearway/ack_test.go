@@ -111,3 +111,34 @@ func TestX12DuplicateInterchange(t *testing.T) {
 		t.Fatalf("resend: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// A rejected file applies nothing, so its 997 rejects every set, not only
+// the faulty one.
+func TestAckOfRejectedFileRejectsEverySet(t *testing.T) {
+	d := newDemo(t)
+	repo, _ := filepath.Abs("../..")
+	m350, _ := os.ReadFile(filepath.Join(repo, "mappings", "x12-350.yaml"))
+	d.withMappings(t, map[string]string{"x12-350.yaml": string(m350)}, "[x12-350]")
+	orig, _ := os.ReadFile(filepath.Join(repo, "testdata/mappings/x12-350/inbox/edi/350/350_000000101.edi"))
+	text := string(orig)
+	st, se := strings.Index(text, "ST|"), strings.Index(text, "GE|")
+	set := text[st:se]
+	second := strings.Replace(strings.Replace(set, "ST|350|0001", "ST|350|0002", 1), "|0001~", "|0002~", 1)
+	second = strings.Replace(second, "SE|", "SE|9", 1) // a wrong count in set 2 only
+	twoSets := text[:se] + second + strings.Replace(text[se:], "GE|1|", "GE|2|", 1)
+	in := filepath.Join(d.dir, "two.edi")
+	os.WriteFile(in, []byte(twoSets), 0o644)
+	out, errOut, code := d.clearway(t, "ingest", "--partner", "acme", "--into", "inbox/edi/350", in)
+	if code != 1 || !strings.Contains(out, "rejected") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	outbox := filepath.Join(d.dir, "var", "partners", "acme", "outbox")
+	entries, _ := os.ReadDir(outbox)
+	if len(entries) != 1 {
+		t.Fatalf("outbox %v", entries)
+	}
+	body, _ := os.ReadFile(filepath.Join(outbox, entries[0].Name()))
+	if strings.Count(string(body), "AK5|R") != 2 || !strings.Contains(string(body), "AK9|R|2|2|0") {
+		t.Fatalf("ack does not reject both sets:\n%s", body)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -32,6 +33,20 @@ func (p *Pipeline) writeAcks(ctx context.Context, out *Outcome) {
 	}
 	ics := out.Result.Interchanges
 	problems := setProblems(ics, out.Errors)
+	if out.State == clearway.FileRejected {
+		// Nothing of a rejected file was applied, so no set of it may read
+		// as accepted: sets without an error of their own are rejected too
+		// (AK5 R, without AK3 detail: the fault is elsewhere in the file).
+		for _, ic := range ics {
+			for _, g := range ic.Groups {
+				for _, ts := range g.Sets {
+					if len(problems[ts.StartIndex]) == 0 && len(ts.Errors) == 0 {
+						problems[ts.StartIndex] = []ack.SetProblem{{SegmentIndex: 0, Code: "8"}}
+					}
+				}
+			}
+		}
+	}
 	lineBreak := p.inboundLineBreak(f, ics)
 	now := p.now().UTC()
 	for _, ic := range ics {
@@ -71,7 +86,11 @@ func (p *Pipeline) writeAck(ctx context.Context, f *clearway.File, name string, 
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(p.PartnersDir, f.Partner, clearway.OutboxDir, fmt.Sprintf("%s-%s-%09d.edi", name, now.Format("20060102T150405Z"), isa))
+	dir := filepath.Join(p.PartnersDir, f.Partner, clearway.OutboxDir)
+	if err := os.MkdirAll(dir, 0o750); err != nil { // the CLI and watched folders may come before any SFTP login
+		return err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-%s-%09d.edi", name, now.Format("20060102T150405Z"), isa))
 	if err := writeAtomic(path, bytes.NewReader(body)); err != nil {
 		return err
 	}
