@@ -160,6 +160,14 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 	}
 	out.Mapping = m.Name
 	src, err := p.Archive.OpenFile(f.SHA256)
+	if errors.Is(err, os.ErrNotExist) {
+		// Permanent: retrying would block every file behind this one. The
+		// journal keeps it, rejected, with the reason for an admin.
+		out.State = clearway.FileRejected
+		msg := fmt.Sprintf("internal: the archived copy %s is missing; restore it and replay the file", p.Archive.Path(f.SHA256))
+		p.Logger.Error("ingest: archived copy missing", "file_id", f.ID, "path", p.Archive.Path(f.SHA256))
+		return out, p.DB.UpdateFileState(ctx, f.ID, clearway.FileRejected, msg)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,15 @@
 package ingest
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/clearway/clearway/internal/archive"
+	"github.com/clearway/clearway/internal/sqlite"
 
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
@@ -38,5 +45,34 @@ func TestRouter(t *testing.T) {
 	}
 	if _, err := r.Route(&clearway.File{Partner: "nobody", Name: "inbox/x"}); err == nil || !strings.Contains(err.Error(), "no mapping is set up") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A file whose archived copy vanished is set aside as rejected (with the
+// reason), not retried forever in front of the queue.
+func TestMissingArchiveCopyDoesNotBlock(t *testing.T) {
+	dir := t.TempDir()
+	db := sqlite.NewDB(filepath.Join(dir, "clearway.db"))
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	arc := archive.New(filepath.Join(dir, "archive"))
+	arc.Open()
+	ctx := context.Background()
+	f := &clearway.File{Partner: "acme", Channel: clearway.ChannelCLI, Name: "inbox/a/x.csv", Size: 3, SHA256: strings.Repeat("ab", 32)}
+	if err := db.CreateFile(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	m := mustMapping(t, "inv", "inbox/a/*.csv")
+	p := &Pipeline{DB: db, Archive: arc, PartnersDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	p.SetRouter(&Router{Partners: map[string][]string{"acme": {"inv"}}, Mappings: map[string]*mapping.Mapping{"inv": m}})
+	out, err := p.Process(ctx, f)
+	if err != nil || out.State != clearway.FileRejected {
+		t.Fatalf("got %v, %v", out, err)
+	}
+	got, _ := db.FindFileByID(ctx, f.ID)
+	if got.State != clearway.FileRejected || !strings.Contains(got.Error, "archived copy") {
+		t.Fatalf("journal %+v", got)
 	}
 }
