@@ -42,6 +42,10 @@ type Pipeline struct {
 	wg     sync.WaitGroup
 }
 
+// maxAttempts is how often a file may fail for an internal reason before it
+// is set aside (rejected, with the error) instead of blocking the queue.
+const maxAttempts = 5
+
 // Outcome is what became of one file.
 type Outcome struct {
 	File    *clearway.File
@@ -130,10 +134,15 @@ func (p *Pipeline) run() {
 func (p *Pipeline) Process(ctx context.Context, f *clearway.File) (*Outcome, error) {
 	out, err := p.process(ctx, f)
 	if err != nil {
-		if uerr := p.DB.UpdateFileState(context.Background(), f.ID, clearway.FileReceived, ""); uerr != nil {
+		err = fmt.Errorf("ingest file %d (%s/%s): %w", f.ID, f.Partner, f.Name, err)
+		setAside, uerr := p.DB.FailAttempt(context.Background(), f.ID, "internal: "+err.Error(), maxAttempts)
+		if uerr != nil {
 			p.Logger.Error("ingest: requeue", "file_id", f.ID, "error", uerr)
 		}
-		return nil, fmt.Errorf("ingest file %d (%s/%s): %w", f.ID, f.Partner, f.Name, err)
+		if setAside {
+			p.Logger.Error("ingest: file set aside after repeated internal failures; replay it once fixed", "file_id", f.ID, "attempts", maxAttempts, "error", err)
+		}
+		return nil, err
 	}
 	p.Logger.Info("file ingested", "file_id", f.ID, "partner", f.Partner, "name", f.Name, "state", out.State,
 		"mapping", out.Mapping, "records", out.Records, "errors", len(out.Errors))

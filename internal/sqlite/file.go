@@ -196,3 +196,18 @@ func (db *DB) NextControlNumbers(ctx context.Context, partner, kind string, n in
 	}
 	return last - int64(n) + 1, nil
 }
+
+// FailAttempt records an internal failure processing a file: back to
+// received for another try, or, at the max-th failure, rejected with the
+// error. It reports whether the file was set aside.
+func (db *DB) FailAttempt(ctx context.Context, id int64, errText string, max int) (bool, error) {
+	var state string
+	err := db.db.QueryRowContext(ctx, `UPDATE files SET attempts = attempts + 1,
+		state = CASE WHEN attempts + 1 >= ? THEN 'rejected' ELSE 'received' END,
+		error = CASE WHEN attempts + 1 >= ? THEN ? ELSE error END, updated_at = ?
+		WHERE id = ? RETURNING state`, max, max, errText, db.now(), id).Scan(&state)
+	if err != nil {
+		return false, fmt.Errorf("record failure of file %d: %w", id, err)
+	}
+	return state == string(clearway.FileRejected), nil
+}

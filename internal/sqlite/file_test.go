@@ -88,3 +88,22 @@ func TestFiles(t *testing.T) {
 		}
 	})
 }
+
+func TestFailAttempt(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	f := &clearway.File{Partner: "acme", Channel: clearway.ChannelCLI, Name: "inbox/x", Size: 1, SHA256: strings.Repeat("cd", 32)}
+	if err := db.CreateFile(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		aside, err := db.FailAttempt(ctx, f.ID, "internal: disk full", 3)
+		if err != nil || aside != (i == 3) {
+			t.Fatalf("attempt %d: set aside %v, %v", i, aside, err)
+		}
+	}
+	got, _ := db.FindFileByID(ctx, f.ID)
+	if got.State != clearway.FileRejected || got.Error != "internal: disk full" {
+		t.Fatalf("got %+v", got)
+	}
+}
