@@ -170,7 +170,7 @@ var errFieldEmpty = errors.New("required value is missing")
 
 // convert runs the value pipeline for one field. It returns the canonical
 // text ("" for absent) and a plain-language problem with a hint.
-func (f *FieldSpec) convert(v cellValue, decimalComma bool) (string, error, string) {
+func (f *FieldSpec) convert(v cellValue, decimalComma bool) (string, string, error) {
 	s := strings.TrimSpace(v.text)
 	for _, t := range f.Transforms {
 		switch t {
@@ -193,35 +193,35 @@ func (f *FieldSpec) convert(v cellValue, decimalComma bool) (string, error, stri
 		if f.hasDefault {
 			s = f.Default
 		} else if f.Required {
-			return "", errFieldEmpty, "fill in this value"
+			return "", "fill in this value", errFieldEmpty
 		} else {
-			return "", nil, ""
+			return "", "", nil
 		}
 	}
-	out, err, hint := f.typed(s, v, decimalComma)
+	out, hint, err := f.typed(s, v, decimalComma)
 	if err != nil {
-		return "", err, hint
+		return "", hint, err
 	}
 	if f.Pattern != nil && !f.Pattern.MatchString(out) {
-		return "", fmt.Errorf("does not match the expected pattern %s", f.Pattern), "check the value's format"
+		return "", "check the value's format", fmt.Errorf("does not match the expected pattern %s", f.Pattern)
 	}
-	return out, nil, ""
+	return out, "", nil
 }
 
-func (f *FieldSpec) typed(s string, v cellValue, decimalComma bool) (string, error, string) {
+func (f *FieldSpec) typed(s string, v cellValue, decimalComma bool) (string, string, error) {
 	switch f.Type {
 	case TypeString, "":
-		return s, nil, ""
+		return s, "", nil
 	case TypeInt:
 		n, err := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 64)
 		if err != nil {
 			// A spreadsheet number like "3.0" is still a whole number.
 			if d, ok := normalizeDecimal(s, false); ok && !strings.Contains(d, ".") {
-				return d, nil, ""
+				return d, "", nil
 			}
-			return "", errors.New("not a whole number"), "write digits only, e.g. 3"
+			return "", "write digits only, e.g. 3", errors.New("not a whole number")
 		}
-		return strconv.FormatInt(n, 10), nil, ""
+		return strconv.FormatInt(n, 10), "", nil
 	case TypeDecimal:
 		d, ok := normalizeDecimal(s, decimalComma)
 		if !ok {
@@ -229,37 +229,37 @@ func (f *FieldSpec) typed(s string, v cellValue, decimalComma bool) (string, err
 			if decimalComma {
 				hint = "write a number such as 1.234,56"
 			}
-			return "", errors.New("not a number"), hint
+			return "", hint, errors.New("not a number")
 		}
 		if f.ImpliedDecimals > 0 {
 			d = shiftDecimal(d, f.ImpliedDecimals)
 		}
-		return d, nil, ""
+		return d, "", nil
 	case TypeDate, TypeDatetime:
 		return f.parseTime(s, v)
 	case TypeHSCode:
 		res, err := codelist.NormalizeHS(s, v.numeric)
 		if err != nil {
-			return "", errors.New(strings.TrimPrefix(err.Error(), "codelist: ")), "give the HS/HTS number as 6, 8 or 10 digits, e.g. 8471.30.0100"
+			return "", "give the HS/HTS number as 6, 8 or 10 digits, e.g. 8471.30.0100", errors.New(strings.TrimPrefix(err.Error(), "codelist: "))
 		}
-		return res.Code, nil, ""
+		return res.Code, "", nil
 	case TypeCountry:
 		c, ok := codelist.Country(s)
 		if !ok {
-			return "", errors.New("not an ISO 3166-1 country code"), "use the two-letter code, e.g. CN, DE, US"
+			return "", "use the two-letter code, e.g. CN, DE, US", errors.New("not an ISO 3166-1 country code")
 		}
-		return c, nil, ""
+		return c, "", nil
 	case TypeCurrency:
 		c, ok := codelist.Currency(strings.ToUpper(s))
 		if !ok {
-			return "", errors.New("not an ISO 4217 currency code"), "use the three-letter code, e.g. USD, EUR, CNY"
+			return "", "use the three-letter code, e.g. USD, EUR, CNY", errors.New("not an ISO 4217 currency code")
 		}
-		return c.Code, nil, ""
+		return c.Code, "", nil
 	}
-	return s, nil, ""
+	return s, "", nil
 }
 
-func (f *FieldSpec) parseTime(s string, v cellValue) (string, error, string) {
+func (f *FieldSpec) parseTime(s string, v cellValue) (string, string, error) {
 	loc := f.loc
 	if loc == nil {
 		loc = time.UTC
@@ -271,18 +271,18 @@ func (f *FieldSpec) parseTime(s string, v cellValue) (string, error, string) {
 	case f.layout != "":
 		var err error
 		if t, err = time.ParseInLocation(f.layout, s, loc); err != nil {
-			return "", fmt.Errorf("not a date in the format %s", f.Format), "write the date as " + f.Format
+			return "", "write the date as " + f.Format, fmt.Errorf("not a date in the format %s", f.Format)
 		}
 	default:
 		var err error
 		if t, err = parseISOTime(s, loc); err != nil {
-			return "", errors.New("not a date"), "write the date as YYYY-MM-DD (or set format: in the mapping)"
+			return "", "write the date as YYYY-MM-DD (or set format: in the mapping)", errors.New("not a date")
 		}
 	}
 	if f.Type == TypeDate {
-		return t.Format("2006-01-02"), nil, ""
+		return t.Format("2006-01-02"), "", nil
 	}
-	return t.UTC().Format(time.RFC3339), nil, ""
+	return t.UTC().Format(time.RFC3339), "", nil
 }
 
 func parseISOTime(s string, loc *time.Location) (time.Time, error) {

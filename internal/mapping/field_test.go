@@ -117,7 +117,7 @@ func TestConvert(t *testing.T) {
 		{`sku: {col: 1, transform: [digits]}`, cellValue{text: "SKU-88/a"}, "88", false},
 	} {
 		f := mustParse(tc.field)
-		got, err, _ := f.convert(tc.in, false)
+		got, _, err := f.convert(tc.in, false)
 		if (err != nil) != tc.bad || got != tc.want {
 			t.Errorf("%s on %q = %q, %v; want %q (error %v)", tc.field, tc.in.text, got, err, tc.want, tc.bad)
 		}

@@ -222,7 +222,7 @@ func (r *run) fill(p *recordPlan, i int, v cellValue, pos clearway.Position, err
 // the hot path of big tables never builds one.
 func (r *run) fillAt(p *recordPlan, i int, v cellValue, at func() clearway.Position, errs []*InputError) []*InputError {
 	f := p.fields[i].spec
-	out, err, hint := f.convert(v, r.m.CSV.DecimalComma && r.m.Format == FormatCSV)
+	out, hint, err := f.convert(v, r.m.CSV.DecimalComma && r.m.Format == FormatCSV)
 	if err == nil && f.Type == TypeHSCode && v.numeric && out != "" && len(keepDigits(v.text)) < len(out) {
 		r.res.warn(&InputError{Rule: "HS_LEADING_ZERO_REPAIRED", Pos: at(), Field: f.Name, Value: strings.TrimSpace(v.text),
 			Msg: fmt.Sprintf("HS code lost its leading zero in a number cell; read as %s", out), Hint: "format the column as text"})

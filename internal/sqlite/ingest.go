@@ -27,7 +27,6 @@ type Ingest struct {
 	stmts     map[string]*sql.Stmt
 	fieldsBuf []byte // reused JSON buffers: one stored line at a time
 	sourceBuf []byte
-	keys      []string
 
 	// New lines are inserted in batches (one statement for many rows); a
 	// line that already exists falls back to the audited update path.
