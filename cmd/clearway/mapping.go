@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -183,7 +184,7 @@ func reorderFlags(args []string, valued ...string) []string {
 		if strings.HasPrefix(a, "-") && a != "-" {
 			flags = append(flags, a)
 			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && contains(valued, name) && i+1 < len(args) {
+			if !strings.Contains(name, "=") && slices.Contains(valued, name) && i+1 < len(args) {
 				flags = append(flags, args[i+1])
 				i++
 			}
@@ -192,13 +193,4 @@ func reorderFlags(args []string, valued ...string) []string {
 		pos = append(pos, a)
 	}
 	return append(append(flags, "--"), pos...)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -120,19 +120,16 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// identifierText renders identifiers as "kind=v1,v2 …", sorted by kind.
 func identifierText(ids map[string][]string) string {
-	keys := make([]string, 0, len(ids))
-	for k := range ids {
-		keys = append(keys, k)
+	joined := make(map[string]string, len(ids))
+	for k, v := range ids {
+		joined[k] = strings.Join(v, ",")
 	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, k+"="+strings.Join(ids[k], ","))
-	}
-	return strings.Join(parts, " ")
+	return fieldText(joined)
 }
 
+// fieldText renders fields as "k=v …", sorted by name.
 func fieldText(f map[string]string) string {
 	keys := make([]string, 0, len(f))
 	for k := range f {

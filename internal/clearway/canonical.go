@@ -2,6 +2,7 @@ package clearway
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -66,7 +67,7 @@ func Fields(k Kind) []string {
 	own := kindFields[k]
 	fields := append([]string(nil), own...)
 	for _, id := range IdentifierFields {
-		if !contains(own, id) {
+		if !slices.Contains(own, id) {
 			fields = append(fields, id)
 		}
 	}
@@ -75,20 +76,11 @@ func Fields(k Kind) []string {
 
 // ValidField reports whether a record of kind k may carry field.
 func ValidField(k Kind, field string) bool {
-	return contains(kindFields[k], field) || contains(IdentifierFields, field)
+	return slices.Contains(kindFields[k], field) || slices.Contains(IdentifierFields, field)
 }
 
 // IsIdentifier reports whether field is a shipment identifier.
-func IsIdentifier(field string) bool { return contains(IdentifierFields, field) }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func IsIdentifier(field string) bool { return slices.Contains(IdentifierFields, field) }
 
 // Record is one canonical record a mapping produced from a source file:
 // field values are normalised strings (decimals in plain notation, dates

@@ -146,4 +146,9 @@ func (p *Pipeline) inboundLineBreak(f *clearway.File, ics []*x12.Interchange) st
 	return ack.LineBreakOf(head, ics[0])
 }
 
-func (p *Pipeline) now() time.Time { return time.Now() }
+func (p *Pipeline) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}

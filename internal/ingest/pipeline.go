@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -34,6 +35,8 @@ type Pipeline struct {
 	// Retry is how long the worker waits after an internal failure, and
 	// how often it looks at the journal when nobody wakes it.
 	Retry time.Duration
+	// Now stamps acknowledgements (ISA09/10, file names); tests pin it.
+	Now func() time.Time
 
 	router atomic.Pointer[Router]
 	wake   chan struct{}
@@ -316,7 +319,7 @@ func (p *Pipeline) writeReport(f *clearway.File, mappingName string, errs []*map
 		return "", err
 	}
 	reportPath := filepath.Join(dir, base+".error.txt")
-	if err := writeAtomic(reportPath, bytesReader(RenderReport(f, mappingName, errs))); err != nil {
+	if err := writeAtomic(reportPath, bytes.NewReader(RenderReport(f, mappingName, errs))); err != nil {
 		return "", err
 	}
 	return reportPath, nil

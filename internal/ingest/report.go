@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -46,8 +45,6 @@ func RenderReport(f *clearway.File, mappingName string, errs []*mapping.InputErr
 	b.WriteString("report stay in /errors for reference; you may delete them.\n")
 	return []byte(b.String())
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 // writeAtomic writes r to path under a temp name and renames it into
 // place, so a partner never downloads half a file.

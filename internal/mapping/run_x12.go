@@ -3,6 +3,7 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/clearway/clearway/internal/clearway"
@@ -39,7 +40,7 @@ func (r *run) x12() error {
 				r.fileError(segPos(seg, ""), fmt.Sprintf("transaction set %s, but mapping %s reads %s", ts.ID, r.m.Name, r.m.X12.Transaction),
 					"send this transaction set under a name that a mapping for it matches")
 			}
-			if len(r.m.Match.Sender) > 0 && !contains(r.m.Match.Sender, ic.SenderID) {
+			if len(r.m.Match.Sender) > 0 && !slices.Contains(r.m.Match.Sender, ic.SenderID) {
 				setOK = false
 				r.fileError(segPos(seg, ""), fmt.Sprintf("interchange sender %q is not one this mapping accepts (%s)", ic.SenderID, strings.Join(r.m.Match.Sender, ", ")), "")
 			}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -189,7 +190,7 @@ func (p *parser) keys(n *yaml.Node, path string, allowed ...string) map[string]*
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		kp := join(path, k.Value)
-		if !contains(allowed, k.Value) {
+		if !slices.Contains(allowed, k.Value) {
 			p.errf(k, kp, "unknown key (allowed: %s)", strings.Join(allowed, ", "))
 			continue
 		}
@@ -579,7 +580,7 @@ func (p *parser) field(n *yaml.Node, path string, format Format) *FieldSpec {
 	}
 	if v := k["transform"]; v != nil {
 		for i, t := range p.strs(v, path+".transform") {
-			if !contains([]string{"trim", "upper", "lower", "digits"}, t) {
+			if !slices.Contains([]string{"trim", "upper", "lower", "digits"}, t) {
 				p.errf(v, fmt.Sprintf("%s.transform[%d]", path, i), "unknown transform %q (want trim, upper, lower or digits)", t)
 			}
 			f.Transforms = append(f.Transforms, t)
@@ -636,7 +637,7 @@ func (p *parser) source(n *yaml.Node, k map[string]*yaml.Node, path string, form
 	}
 	key, v := given[0], k[given[0]]
 	wrong := func(formats ...Format) bool {
-		if contains(formats, format) {
+		if slices.Contains(formats, format) {
 			return false
 		}
 		p.errf(v, path+"."+key, "%s does not apply to %s files", key, format)
@@ -699,15 +700,6 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-func contains[T comparable](list []T, x T) bool {
-	for _, v := range list {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func kindList() string {

@@ -34,6 +34,7 @@ type Ingest struct {
 	pendingKeys map[string]bool
 	orders      map[*string][]int // sorted order per shared names slice
 	identity    []int
+	queries     map[int]string // batch INSERT text by batch size
 	Stats       IngestStats
 }
 
@@ -433,23 +434,13 @@ func (in *Ingest) flush() error {
 	batch := in.pending
 	in.pending = in.pending[:0]
 	clear(in.pendingKeys)
-	// ?1–?2 are the file's constants, bound once; each row adds five.
-	var q strings.Builder
-	q.WriteString(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, source, updated_at) VALUES `)
-	for i := range batch {
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		b := 3 + 5*i
-		fmt.Fprintf(&q, "(?%d, ?%d, ?%d, ?%d, ?1, ?%d, ?2)", b, b+1, b+2, b+3, b+4)
-	}
-	q.WriteString(` ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`)
+	query := in.insertFactsQuery(len(batch))
 	args := make([]any, 0, 2+len(batch)*5)
 	args = append(args, in.file.ID, in.now)
 	for _, f := range batch {
 		args = append(args, f.kind, f.key, f.shipment, f.fields, f.source)
 	}
-	s, err := in.stmt(q.String())
+	s, err := in.stmt(query)
 	if err != nil {
 		return err
 	}
@@ -478,6 +469,30 @@ func (in *Ingest) flush() error {
 		}
 	}
 	return nil
+}
+
+// insertFactsQuery is the INSERT for n lines: ?1–?2 are the file's
+// constants, bound once; each row adds five. Built once per size and file,
+// not on every flush.
+func (in *Ingest) insertFactsQuery(n int) string {
+	if q, ok := in.queries[n]; ok {
+		return q
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, source, updated_at) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		b := 3 + 5*i
+		fmt.Fprintf(&q, "(?%d, ?%d, ?%d, ?%d, ?1, ?%d, ?2)", b, b+1, b+2, b+3, b+4)
+	}
+	q.WriteString(` ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`)
+	if in.queries == nil {
+		in.queries = map[int]string{}
+	}
+	in.queries[n] = q.String()
+	return in.queries[n]
 }
 
 // updateFact updates a line that already existed, audited with before and
