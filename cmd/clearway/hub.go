@@ -48,6 +48,27 @@ func DBPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "clea
 
 // Open opens the store and starts the channels.
 func (h *Hub) Open() error {
+	if err := h.OpenStore(); err != nil {
+		return err
+	}
+	cfg := h.Config
+	if err := h.Ingest.Open(); err != nil {
+		return err
+	}
+	h.Intake.OnAccepted = func(*clearway.File) { h.Ingest.Wake() }
+	if _, err := os.Stat(cfg.MappingsDir); err == nil {
+		h.Reload = &ingest.Reloader{Dir: cfg.MappingsDir, Pipeline: h.Ingest, Logger: h.Logger.With("component", "mappings")}
+		if err := h.Reload.Open(); err != nil {
+			return err
+		}
+	}
+	return h.openChannels()
+}
+
+// OpenStore opens the parts a file goes through — store, archive, intake
+// and a routed pipeline — without starting any worker or channel: what
+// `clearway ingest` needs, and the first half of Open.
+func (h *Hub) OpenStore() error {
 	cfg := h.Config
 	h.DB = sqlite.NewDB(DBPath(cfg))
 	if err := h.DB.Open(); err != nil {
@@ -64,17 +85,12 @@ func (h *Hub) Open() error {
 		return err
 	}
 	h.Ingest.SetRouter(router)
-	if err := h.Ingest.Open(); err != nil {
-		return err
-	}
-	h.Intake.OnAccepted = func(*clearway.File) { h.Ingest.Wake() }
-	if _, err := os.Stat(cfg.MappingsDir); err == nil {
-		h.Reload = &ingest.Reloader{Dir: cfg.MappingsDir, Pipeline: h.Ingest, Logger: h.Logger.With("component", "mappings")}
-		if err := h.Reload.Open(); err != nil {
-			return err
-		}
-	}
+	return nil
+}
 
+// openChannels starts the ways files come in: SFTP, watched folders, HTTP.
+func (h *Hub) openChannels() error {
+	cfg := h.Config
 	if cfg.SFTP.Listen != "" {
 		hostKey, err := sftpd.LoadOrCreateHostKey(cfg.SFTP.HostKeyFile)
 		if err != nil {

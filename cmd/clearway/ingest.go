@@ -8,10 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/ingest"
-	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -45,22 +43,12 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	db := sqlite.NewDB(DBPath(cfg))
-	if err := db.Open(); err != nil {
+	hub := NewHub(cfg, logger)
+	defer hub.Close()
+	if err := hub.OpenStore(); err != nil {
 		return err
 	}
-	defer db.Close()
-	arc := archive.New(filepath.Join(cfg.DataDir, "archive"))
-	if err := arc.Open(); err != nil {
-		return err
-	}
-	in := &intake.Intake{DB: db, Archive: arc, Logger: logger.With("component", "intake")}
-	p := newPipeline(cfg, db, arc, logger)
-	router, err := loadRouter(cfg, logger)
-	if err != nil {
-		return err
-	}
-	p.SetRouter(router)
+	db, in, p := hub.DB, hub.Intake, hub.Ingest
 	rejected := 0
 	for _, file := range fs.Args() {
 		f, err := in.Accept(ctx, *partner, clearway.ChannelCLI, path.Join(*into, filepath.Base(file)), file)
