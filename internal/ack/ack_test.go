@@ -3,7 +3,6 @@ package ack_test
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,10 +13,9 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/ack"
+	"github.com/clearway/clearway/internal/testutil"
 	"github.com/clearway/clearway/internal/x12"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.edi from the current output")
 
 // now is the clock of every acknowledgement built here.
 var now = time.Date(2026, 3, 21, 9, 5, 0, 0, time.UTC)
@@ -56,20 +54,7 @@ func MustFixture(tb testing.TB, name string) ([]byte, *x12.Interchange) {
 // checkGolden compares got with testdata/name, rewriting it under -update.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run go test -update to accept):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	testutil.CheckGolden(t, filepath.Join("testdata", name), got)
 }
 
 // parsedAck is an acknowledgement read back with the tokenizer.

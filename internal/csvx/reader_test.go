@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,9 +13,8 @@ import (
 	"testing/iotest"
 
 	"github.com/clearway/clearway/internal/csvx"
+	"github.com/clearway/clearway/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 // fixtureOptions are the mapping settings each fixture is read with; a
 // fixture not listed is read with the defaults (comma, header on row 1).
@@ -119,33 +117,11 @@ func TestGolden(t *testing.T) {
 			if one := dump(t, iotest.OneByteReader(bytes.NewReader(data)), opt); !equalJSON(t, one, got) {
 				t.Fatalf("one byte at a time: got %+v, want %+v", one, got)
 			}
-			out := marshalGolden(t, got)
+			out := testutil.GoldenJSON(t, got)
 			golden := strings.TrimSuffix(path, ".csv") + ".golden.json"
-			if *update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if want := MustReadFile(t, golden); !bytes.Equal(out, want) {
-				t.Fatalf("got\n%s\nwant\n%s\n(run go test -update to accept)", out, want)
-			}
+			testutil.CheckGolden(t, golden, out)
 		})
 	}
-}
-
-// marshalGolden renders v as indented JSON without HTML escaping, so "&"
-// and "<" read as themselves in the golden files.
-func marshalGolden(tb testing.TB, v any) []byte {
-	tb.Helper()
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 func equalJSON(tb testing.TB, a, b any) bool {

@@ -2,9 +2,7 @@ package fixed_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,9 +12,8 @@ import (
 
 	"github.com/clearway/clearway/internal/codelist"
 	"github.com/clearway/clearway/internal/fixed"
+	"github.com/clearway/clearway/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 // brksts is the broker status layout of EDI.md §4: 80-character records, id
 // in columns 1-2, T9 trailer with the total, S1 and L1 counts and the hash
@@ -112,34 +109,14 @@ func TestGolden(t *testing.T) {
 			data := MustReadFile(t, path)
 			got := readEvents(t, bytes.NewReader(data), brksts())
 			// Reading must not depend on how the input arrives.
-			if one := readEvents(t, iotest.OneByteReader(bytes.NewReader(data)), brksts()); !bytes.Equal(marshal(t, one), marshal(t, got)) {
+			if one := readEvents(t, iotest.OneByteReader(bytes.NewReader(data)), brksts()); !bytes.Equal(testutil.GoldenJSON(t, one), testutil.GoldenJSON(t, got)) {
 				t.Fatalf("one byte at a time: got %+v, want %+v", one, got)
 			}
-			out := marshal(t, got)
+			out := testutil.GoldenJSON(t, got)
 			golden := strings.TrimSuffix(path, ".txt") + ".golden.json"
-			if *update {
-				if err := os.WriteFile(golden, out, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if want := MustReadFile(t, golden); !bytes.Equal(out, want) {
-				t.Fatalf("got\n%s\nwant\n%s\n(run go test -update to accept)", out, want)
-			}
+			testutil.CheckGolden(t, golden, out)
 		})
 	}
-}
-
-func marshal(tb testing.TB, v any) []byte {
-	tb.Helper()
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 // readLines reads a file that must have no faults.

@@ -1,19 +1,16 @@
 package mapping
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/clearway/clearway/internal/testutil"
 	"github.com/clearway/clearway/mappings"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // samplesDir holds sample inputs per shipped mapping:
 // testdata/mappings/<mapping>/<partner path>; bad/ holds inputs that must be
@@ -52,7 +49,7 @@ func TestShippedMappings(t *testing.T) {
 					t.Errorf("sample path %s does not match the mapping's glob %s", partnerPath, m.Match.Path)
 				}
 				got := runGolden(t, m, partnerPath, p)
-				checkGolden(t, p+".golden.json", got)
+				testutil.CheckGolden(t, p+".golden.json", got)
 				var out goldenOutput
 				json.Unmarshal(got, &out)
 				if bad && !out.Rejected && len(out.Errors) == 0 {
@@ -110,21 +107,4 @@ func runGolden(t *testing.T, m *Mapping, name, path string) []byte {
 		t.Fatal(err)
 	}
 	return append(b, '\n')
-}
-
-func checkGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/mapping -run Shipped -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s:\n%s", golden, got)
-	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,10 +12,9 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/clearway/clearway/internal/testutil"
 	"github.com/clearway/clearway/internal/x12"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 // goldenFile is the JSON dump compared against testdata/<name>.golden.json.
 type goldenFile struct {
@@ -198,16 +196,7 @@ func TestGolden(t *testing.T) {
 			}
 			got := buf.Bytes()
 			golden := strings.TrimSuffix(path, ".edi") + ".golden.json"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want := MustReadFile(t, golden)
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s (run go test -update to accept):\n%s", path, golden, diffLines(string(want), string(got)))
-			}
+			testutil.CheckGolden(t, golden, got)
 		})
 	}
 }

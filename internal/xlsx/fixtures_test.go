@@ -3,7 +3,6 @@ package xlsx_test
 import (
 	"archive/zip"
 	"bytes"
-	"flag"
 	"io"
 	"maps"
 	"regexp"
@@ -17,7 +16,6 @@ import (
 
 // update rewrites the fixtures in testdata/ from the builders below and the
 // golden files from what the Reader reads out of them.
-var update = flag.Bool("update", false, "rewrite testdata/*.xlsx and testdata/*.golden.json")
 
 // fixtures builds each committed workbook under testdata/. The builders are
 // deterministic (excelize stamps every part with the same time), so

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/table"
+	"github.com/clearway/clearway/internal/testutil"
 	"github.com/clearway/clearway/internal/xlsx"
 	"github.com/xuri/excelize/v2"
 )
@@ -105,7 +106,7 @@ var goldenCases = []struct {
 }
 
 func TestGolden(t *testing.T) {
-	if *update {
+	if *testutil.Update {
 		for name, build := range fixtures {
 			if err := os.WriteFile(filepath.Join("testdata", name), build(t), 0o644); err != nil {
 				t.Fatal(err)
@@ -121,15 +122,7 @@ func TestGolden(t *testing.T) {
 			}
 			got = append(got, '\n')
 			path := filepath.Join("testdata", tc.name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if want := MustReadFile(t, path); !bytes.Equal(got, want) {
-				t.Errorf("got\n%s\nwant\n%s\n(run with -update to accept)", got, want)
-			}
+			testutil.CheckGolden(t, path, got)
 		})
 	}
 }
