@@ -105,6 +105,10 @@ type Options struct {
 	GroupControl int64
 	Now          time.Time // ISA09/ISA10 and GS04/GS05, in Now's location; required
 	Usage        string    // ISA15 "P", "T" or "I"; default the inbound's ("P" when it is invalid)
+	// RejectAll says the whole file was refused (nothing of it applied):
+	// every set is acknowledged R, those without an error of their own
+	// with AK5/IK5 code 5 and no AK3 detail.
+	RejectAll bool
 	// LineBreak is written after every segment terminator: "", "\n",
 	// "\r\n" or "\r" (LineBreakOf gives the inbound's). It is dropped when
 	// the terminator is LF, and only "\n" is kept after a CR terminator.
@@ -340,7 +344,7 @@ func Build(ic *x12.Interchange, problems map[int][]SetProblem, opt Options) ([]b
 			} else {
 				w.segment("ST", "997", st02)
 			}
-			w.groupAck(g, problems, kind)
+			w.groupAck(g, problems, kind, opt.RejectAll)
 			w.segment("SE", strconv.Itoa(w.count+1), st02)
 		}
 		w.segment("GE", strconv.Itoa(len(ag.groups)), gs06)
@@ -373,7 +377,7 @@ func (p *SetProblem) check() error {
 }
 
 // groupAck writes the body of one 997/999 set: AK1, the AK2 loops, AK9.
-func (w *writer) groupAck(g *x12.Group, problems map[int][]SetProblem, kind Kind) {
+func (w *writer) groupAck(g *x12.Group, problems map[int][]SetProblem, kind Kind, rejectAll bool) {
 	seg := func(ak, ik string) string {
 		if kind == Kind999 {
 			return ik
@@ -398,7 +402,7 @@ func (w *writer) groupAck(g *x12.Group, problems map[int][]SetProblem, kind Kind
 		for _, e := range ts.Errors {
 			codes = append(codes, e.Code)
 		}
-		if len(probs) > 0 {
+		if len(probs) > 0 || (rejectAll && len(codes) == 0) {
 			codes = append(codes, "5")
 		}
 		verdict := "A"

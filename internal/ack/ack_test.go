@@ -707,3 +707,24 @@ func BenchmarkBuild(b *testing.B) {
 	}
 	b.SetBytes(int64(n))
 }
+
+// RejectAll: a file refused as a whole acknowledges every set R, the sets
+// without an error of their own with code 5 and no AK3 detail.
+func TestBuildRejectAll(t *testing.T) {
+	data, in := MustFixture(t, "350-pipe-caret-5010")
+	opt := ack.Options{Kind: ack.Kind997, InterchangeControl: 4712, GroupControl: 816, Now: now, LineBreak: ack.LineBreakOf(data, in), RejectAll: true}
+	out, err := ack.Build(in, nil, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := MustParseAck(t, out)
+	if got, want := a.values("AK5"), []string{"R*5", "R*5"}; !slices.Equal(got, want) {
+		t.Errorf("AK5: got %q, want %q", got, want)
+	}
+	if got, want := a.values("AK9"), []string{"R*2*2*0"}; !slices.Equal(got, want) {
+		t.Errorf("AK9: got %q, want %q", got, want)
+	}
+	if got := a.values("AK3"); len(got) != 0 {
+		t.Errorf("AK3: got %q, want none", got)
+	}
+}

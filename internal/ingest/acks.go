@@ -33,27 +33,16 @@ func (p *Pipeline) writeAcks(ctx context.Context, out *Outcome) {
 	}
 	ics := out.Result.Interchanges
 	problems := setProblems(ics, out.Errors)
-	if out.State == clearway.FileRejected {
-		// Nothing of a rejected file was applied, so no set of it may read
-		// as accepted: sets without an error of their own are rejected too
-		// (AK5 R, without AK3 detail: the fault is elsewhere in the file).
-		for _, ic := range ics {
-			for _, g := range ic.Groups {
-				for _, ts := range g.Sets {
-					if len(problems[ts.StartIndex]) == 0 && len(ts.Errors) == 0 {
-						problems[ts.StartIndex] = []ack.SetProblem{{SegmentIndex: 0, Code: "8"}}
-					}
-				}
-			}
-		}
-	}
+	// Nothing of a rejected file was applied, so no set of it may read as
+	// accepted.
+	rejectAll := out.State == clearway.FileRejected
 	lineBreak := p.inboundLineBreak(f, ics)
 	now := p.now().UTC()
 	for _, ic := range ics {
 		needAck, needTA1 := ack.Needed(ic)
 		if needAck {
 			if err := p.writeAck(ctx, f, string(kind), now, func(isa, gs int64) ([]byte, error) {
-				return ack.Build(ic, problems, ack.Options{Kind: kind, InterchangeControl: isa, GroupControl: gs, Now: now, LineBreak: lineBreak})
+				return ack.Build(ic, problems, ack.Options{Kind: kind, InterchangeControl: isa, GroupControl: gs, Now: now, LineBreak: lineBreak, RejectAll: rejectAll})
 			}, ack.GroupCount(ic, kind)); err != nil {
 				p.Logger.Error("ingest: write ack", "file_id", f.ID, "kind", kind, "error", err)
 			}
