@@ -88,6 +88,8 @@ type Config struct {
 	MappingsDir string `yaml:"mappings_dir"`
 	// Review configures the human review queue.
 	Review ReviewConfig `yaml:"review"`
+	// Validation holds the tolerances and triggers of the pre-file checks.
+	Validation ValidationConfig `yaml:"validation"`
 	// ShutdownTimeout bounds how long the daemon lets transfers and ingests
 	// finish after a stop signal. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
@@ -119,6 +121,33 @@ type ReviewConfig struct {
 	// ReasonCodes are the codes a reviewer may give when approving or
 	// rejecting a change; upper snake case.
 	ReasonCodes []string `yaml:"reason_codes"`
+}
+
+// ValidationConfig holds the tolerances and triggers of the pre-file checks
+// (DOMAIN.md §0–§6). Keys left out keep their defaults.
+type ValidationConfig struct {
+	// QtyTolerancePct is how far, in percent, an invoiced quantity may
+	// exceed its PO line before QTY_OVER_PO. Default 5.
+	QtyTolerancePct float64 `yaml:"qty_tolerance_pct"`
+	// PriceTolerancePct is how far, in percent, an invoice unit price may
+	// differ from its PO line before PRICE_DEVIATION, and how far a value
+	// on an accepted line may move before the change waits for review.
+	// Default 5.
+	PriceTolerancePct float64 `yaml:"price_tolerance_pct"`
+	// DestinationBasis is the importing country's valuation basis: FOB (US,
+	// the default) or CIF (EU and others), DOMAIN.md §2.4.
+	DestinationBasis string `yaml:"destination_basis"`
+	// RequiredDocs maps a mode (ocean, air, truck, rail, or "default") to
+	// the document types it always needs; a mode listed here replaces the
+	// built-in list for that mode.
+	RequiredDocs map[string][]string `yaml:"required_docs"`
+	// AgencyDocs maps a two-digit HS chapter to the agency documents its
+	// lines need, such as {"28": [sds]}; it replaces the built-in table
+	// when given.
+	AgencyDocs map[string][]string `yaml:"agency_docs"`
+	// UOMAliases maps extra unit spellings to known units, such as
+	// {STUECK: PCS}.
+	UOMAliases map[string]string `yaml:"uom_aliases"`
 }
 
 // SFTPConfig configures the embedded SFTP server.
@@ -181,6 +210,9 @@ type PartnerConfig struct {
 	// Ack is the X12 acknowledgement the partner gets: "997" (default) or
 	// "999".
 	Ack string `yaml:"ack"`
+	// StatusCodes is a YAML code table for the partner's own status codes
+	// (code list "partner:<id>"): {codes: [{code, events, agency}]}.
+	StatusCodes string `yaml:"status_codes"`
 }
 
 // PartnerSFTP holds a partner's credentials for the hub's SFTP server. A
@@ -303,6 +335,7 @@ func DefaultConfig() *Config {
 			"DATA_ENTRY",
 			"OTHER",
 		}},
+		Validation:      ValidationConfig{QtyTolerancePct: 5, PriceTolerancePct: 5, DestinationBasis: "FOB"},
 		ShutdownTimeout: Duration{30 * time.Second},
 	}
 }

@@ -56,6 +56,7 @@ func (c *Config) Resolve(dir string, getenv func(string) (string, bool)) error {
 		pp := fmt.Sprintf("partners[%d]", i)
 		abs(pp+".sftp.authorized_keys_file", &p.SFTP.AuthorizedKeysFile)
 		secret(&p.SFTP.PasswordBcrypt)
+		abs(pp+".status_codes", &p.StatusCodes)
 		for j := range p.Watch {
 			abs(fmt.Sprintf("%s.watch[%d].path", pp, j), &p.Watch[j].Path)
 		}

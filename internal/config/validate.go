@@ -92,6 +92,8 @@ func (c *Config) validateGlobal(l *errorList) {
 	}
 	positive(l, "shutdown_timeout", c.ShutdownTimeout)
 
+	c.validateValidation(l)
+
 	if len(c.Review.ReasonCodes) == 0 {
 		l.add("review.reason_codes", "must list at least one reason code")
 	}
@@ -179,6 +181,11 @@ func (c *Config) validatePartners(l *errorList) {
 
 		if p.Ack != Ack997 && p.Ack != Ack999 {
 			l.add(pp+".ack", fmt.Sprintf("must be \"997\" or \"999\", got %q", p.Ack))
+		}
+		if p.StatusCodes != "" {
+			if fi, err := os.Stat(p.StatusCodes); err != nil || fi.IsDir() {
+				l.add(pp+".status_codes", fmt.Sprintf("%s: not a readable code table file", c.shownPath(pp+".status_codes", p.StatusCodes)))
+			}
 		}
 	}
 }
@@ -466,4 +473,28 @@ func (c *Config) shownPath(fieldPath, resolved string) string {
 		return fmt.Sprintf("%s (resolved to %s)", w, resolved)
 	}
 	return resolved
+}
+
+// validateValidation checks the tolerances and triggers of the pre-file checks.
+func (c *Config) validateValidation(l *errorList) {
+	v := &c.Validation
+	if v.QtyTolerancePct < 0 || v.QtyTolerancePct > 100 {
+		l.add("validation.qty_tolerance_pct", fmt.Sprintf("must be between 0 and 100, got %g", v.QtyTolerancePct))
+	}
+	if v.PriceTolerancePct < 0 || v.PriceTolerancePct > 100 {
+		l.add("validation.price_tolerance_pct", fmt.Sprintf("must be between 0 and 100, got %g", v.PriceTolerancePct))
+	}
+	if v.DestinationBasis != "FOB" && v.DestinationBasis != "CIF" {
+		l.add("validation.destination_basis", fmt.Sprintf("must be FOB or CIF, got %q", v.DestinationBasis))
+	}
+	for mode := range v.RequiredDocs {
+		if !slices.Contains([]string{"default", "ocean", "air", "truck", "rail"}, mode) {
+			l.add("validation.required_docs."+mode, "unknown mode: use default, ocean, air, truck or rail")
+		}
+	}
+	for chapter := range v.AgencyDocs {
+		if len(chapter) != 2 || chapter < "01" || chapter > "97" || strings.Trim(chapter, "0123456789") != "" {
+			l.add("validation.agency_docs."+chapter, "keys are two-digit HS chapters such as \"28\"")
+		}
+	}
 }

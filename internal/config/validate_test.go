@@ -213,6 +213,24 @@ func TestLoad_Mistakes(t *testing.T) {
 			want: []string{"at least one reason code"},
 		},
 		{
+			name: "BadDestinationBasis",
+			edit: [][2]string{{"mappings_dir: ../mappings", "mappings_dir: ../mappings\nvalidation: {destination_basis: CFR}"}},
+			path: "validation.destination_basis", line: "destination_basis",
+			want: []string{`must be FOB or CIF, got "CFR"`},
+		},
+		{
+			name: "BadTolerance",
+			edit: [][2]string{{"mappings_dir: ../mappings", "mappings_dir: ../mappings\nvalidation: {price_tolerance_pct: -1}"}},
+			path: "validation.price_tolerance_pct", line: "price_tolerance_pct",
+			want: []string{"must be between 0 and 100, got -1"},
+		},
+		{
+			name: "StatusCodesMissing",
+			edit: [][2]string{{"mappings: [broker-status-csv", "status_codes: codes/nope.yaml\n    mappings: [broker-status-csv"}},
+			path: "partners[1].status_codes", line: "codes/nope.yaml",
+			want: []string{"codes/nope.yaml (resolved to", "not a readable code table file"},
+		},
+		{
 			name: "KnownHostsMissing",
 			edit: [][2]string{{"known_hosts_file: keys/known_hosts", "known_hosts_file: keys/kh"}},
 			path: "partners[1].remote.known_hosts_file", line: "keys/kh",

@@ -35,6 +35,9 @@ type Ingest struct {
 	orders      map[*string][]int // sorted order per shared names slice
 	identity    []int
 	queries     map[int]string // batch INSERT text by batch size
+
+	touched     map[int64]bool             // shipments to re-assess before commit
+	packingSets map[string]map[string]bool // packing list document → line keys this file sent
 	Stats       IngestStats
 }
 
@@ -75,10 +78,17 @@ func (in *Ingest) Rollback() {
 	in.tx.Rollback()
 }
 
-// Commit records the file as done with the audit summary and commits.
+// Commit records the file as done with the audit summary, re-runs the
+// rules on every shipment the file touched, and commits.
 func (in *Ingest) Commit(records int) error {
 	defer in.closeStmts()
 	if err := in.flush(); err != nil {
+		return err
+	}
+	if err := in.replacePackingLists(); err != nil {
+		return err
+	}
+	if err := in.assessTouched(); err != nil {
 		return err
 	}
 	summary, _ := json.Marshal(in.Stats)
@@ -252,7 +262,16 @@ func (in *Ingest) resolve(rec recView) (int64, bool, error) {
 		}
 		in.shipments[id.kind+"\x00"+id.value] = shipment
 	}
+	in.touch(shipment)
 	return shipment, true, nil
+}
+
+// touch marks a shipment for re-assessment at commit.
+func (in *Ingest) touch(shipment int64) {
+	if in.touched == nil {
+		in.touched = map[int64]bool{}
+	}
+	in.touched[shipment] = true
 }
 
 func (in *Ingest) lookup(kind, value string) (int64, error) {
@@ -316,6 +335,7 @@ func (in *Ingest) conflict(rec clearway.Record, shipments map[int64]bool) error 
 	}
 	id, _ := res.LastInsertId()
 	in.Stats.Reviews++
+	in.touch(ids[0])
 	return in.audit("review", id, "create", nil, detail)
 }
 
@@ -397,6 +417,7 @@ func (in *Ingest) order(names []string) []int {
 type pendingFact struct {
 	kind, key, fields, source string
 	shipment                  int64
+	claim                     string // a preference_program a new line claims: held for review
 }
 
 // batchSize is how many lines one INSERT carries: 64 rows × 10 values stays
@@ -418,7 +439,14 @@ func (in *Ingest) applyFact(shipment int64, key string, rec recView) error {
 		in.pendingKeys = map[string]bool{}
 	}
 	in.pendingKeys[k] = true
-	in.pending = append(in.pending, pendingFact{kind: string(rec.kind), key: key, fields: string(in.fieldsBuf), source: string(in.sourceBuf), shipment: shipment})
+	p := pendingFact{kind: string(rec.kind), key: key, fields: string(in.fieldsBuf), source: string(in.sourceBuf), shipment: shipment}
+	switch rec.kind {
+	case clearway.KindInvoiceLine:
+		p.claim = rec.get("preference_program")
+	case clearway.KindPackingLine:
+		in.notePackingLine(key)
+	}
+	in.pending = append(in.pending, p)
 	if len(in.pending) >= batchSize {
 		return in.flush()
 	}
@@ -462,10 +490,15 @@ func (in *Ingest) flush() error {
 		return fmt.Errorf("store lines: %w", err)
 	}
 	for _, f := range batch {
-		if !inserted[f.kind+"\x00"+f.key] {
-			if err := in.updateFact(f); err != nil {
-				return err
-			}
+		var err error
+		switch {
+		case !inserted[f.kind+"\x00"+f.key]:
+			err = in.updateFact(f)
+		case f.claim != "":
+			err = in.holdNewClaim(f)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -511,11 +544,20 @@ func (in *Ingest) updateFact(f pendingFact) error {
 		in.Stats.Unchanged++
 		return nil
 	}
+	fields, held, err := in.holdSensitive(id, f, before)
+	if err != nil {
+		return err
+	}
+	f.fields = fields
+	if held && before == f.fields && oldShipment == f.shipment {
+		return nil
+	}
 	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, source = ?, updated_at = ? WHERE id = ?`,
 		f.shipment, f.fields, in.file.ID, f.source, in.now, id); err != nil {
 		return fmt.Errorf("update %s %s: %w", f.kind, f.key, err)
 	}
 	in.Stats.Updated[f.kind]++
+	in.touch(oldShipment)
 	return in.audit("fact", id, "update", []byte(before), []byte(f.fields))
 }
 
@@ -579,6 +621,7 @@ func (in *Ingest) applyDocument(shipment int64, rec clearway.Record) error {
 	}
 	id, _ := res.LastInsertId()
 	in.Stats.Documents++
+	in.touch(shipment)
 	after, _ := json.Marshal(map[string]any{"doc_type": docType, "version": last + 1, "sha256": sum, "name": name})
 	return in.audit("document", id, "create", nil, after)
 }

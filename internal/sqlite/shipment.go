@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/lifecycle"
+	"github.com/clearway/clearway/internal/validate"
 )
 
 // ShipmentSummary is one row of `shipment list`.
@@ -25,16 +27,20 @@ type ShipmentSummary struct {
 // Shipment is the whole canonical record of `shipment show`.
 type Shipment struct {
 	ShipmentSummary
-	Fields    map[string]string   `json:"fields"`
-	Holds     []string            `json:"holds"`
-	Lines     []map[string]string `json:"lines"`
-	POLines   []map[string]string `json:"po_lines"`
-	Packing   []map[string]string `json:"packing"`
-	Documents []DocumentVersion   `json:"documents"`
-	Findings  []json.RawMessage   `json:"findings"`
-	Timeline  []TimelineEvent     `json:"timeline"`
-	Reviews   []ReviewSummary     `json:"reviews"`
-	id        int64
+	Fields map[string]string `json:"fields"`
+	Holds  []lifecycle.Hold  `json:"holds"`
+	// ReleaseAuthorized is set when a release came while holds were active:
+	// the last hold's removal releases.
+	ReleaseAuthorized bool                `json:"release_authorized"`
+	Resubmissions     int                 `json:"resubmissions"`
+	Lines             []map[string]string `json:"lines"`
+	POLines           []map[string]string `json:"po_lines"`
+	Packing           []map[string]string `json:"packing"`
+	Documents         []DocumentVersion   `json:"documents"`
+	Findings          []validate.Finding  `json:"findings"`
+	Timeline          []TimelineEvent     `json:"timeline"`
+	Reviews           []ReviewSummary     `json:"reviews"`
+	id                int64
 }
 
 // DocumentVersion is one version of a shipment's document.
@@ -46,26 +52,36 @@ type DocumentVersion struct {
 	Superseded bool   `json:"superseded"`
 }
 
-// TimelineEvent is a status event or milestone on the shipment's timeline.
+// TimelineEvent is a status message, a readiness change or a milestone on
+// the shipment's timeline.
 type TimelineEvent struct {
-	At       string `json:"at"`
+	At string `json:"at"`
+	// Event is the canonical lifecycle event(s) the code stands for
+	// (UNMAPPED_STATUS when none), VALIDATION_PASSED/FAILED, or the
+	// milestone's event for code_list "milestone".
 	Event    string `json:"event"`
 	Code     string `json:"code"`
 	CodeList string `json:"code_list"`
-	Source   string `json:"source"` // file name (journal id)
-	Message  string `json:"message,omitempty"`
+	// Source is the partner and file the event came from, or "validation".
+	Source string `json:"source"`
+	FileID int64  `json:"file_id,omitempty"`
+	// State is the entry state after the event ("" for milestones).
+	State   string `json:"state,omitempty"`
+	Note    string `json:"note,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 // ReviewSummary is a review attached to the shipment.
 type ReviewSummary struct {
-	ID     int64  `json:"id"`
-	Kind   string `json:"kind"`
-	Status string `json:"status"`
+	ID      int64  `json:"id"`
+	Kind    string `json:"kind"`
+	Status  string `json:"status"`
+	Summary string `json:"summary"`
 }
 
 // ListShipments returns every shipment, newest change first.
 func (db *DB) ListShipments(ctx context.Context) ([]*ShipmentSummary, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, ref, state, updated_at FROM shipments ORDER BY updated_at DESC, id DESC`)
+	rows, err := db.db.QueryContext(ctx, `SELECT id, ref, state, ready, updated_at FROM shipments ORDER BY updated_at DESC, id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("list shipments: %w", err)
 	}
@@ -76,7 +92,7 @@ func (db *DB) ListShipments(ctx context.Context) ([]*ShipmentSummary, error) {
 		var s ShipmentSummary
 		var id int64
 		var updated string
-		if err := rows.Scan(&id, &s.Ref, &s.State, &updated); err != nil {
+		if err := rows.Scan(&id, &s.Ref, &s.State, &s.Ready, &updated); err != nil {
 			return nil, err
 		}
 		s.UpdatedAt, _ = parseTime(updated)
@@ -89,7 +105,6 @@ func (db *DB) ListShipments(ctx context.Context) ([]*ShipmentSummary, error) {
 		if s.Identifiers, err = db.identifiers(ctx, ids[i]); err != nil {
 			return nil, err
 		}
-		s.Ready = s.State == "FILE_READY"
 	}
 	return out, nil
 }
@@ -105,15 +120,25 @@ func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find shipment %s: %w", ref, err)
 	}
-	s := &Shipment{id: id, Holds: []string{}, Lines: []map[string]string{}, POLines: []map[string]string{}, Packing: []map[string]string{},
-		Documents: []DocumentVersion{}, Findings: []json.RawMessage{}, Timeline: []TimelineEvent{}, Reviews: []ReviewSummary{}}
-	var fields, updated string
-	if err := db.db.QueryRowContext(ctx, `SELECT ref, state, fields, updated_at FROM shipments WHERE id = ?`, id).Scan(&s.Ref, &s.State, &fields, &updated); err != nil {
+	s := &Shipment{id: id, Lines: []map[string]string{}, POLines: []map[string]string{}, Packing: []map[string]string{},
+		Documents: []DocumentVersion{}, Timeline: []TimelineEvent{}, Reviews: []ReviewSummary{}}
+	var fields, updated, entry, findings string
+	if err := db.db.QueryRowContext(ctx, `SELECT ref, state, ready, fields, entry, findings, updated_at FROM shipments WHERE id = ?`, id).
+		Scan(&s.Ref, &s.State, &s.Ready, &fields, &entry, &findings, &updated); err != nil {
 		return nil, err
 	}
 	json.Unmarshal([]byte(fields), &s.Fields)
+	var extra entryExtra
+	json.Unmarshal([]byte(entry), &extra)
+	s.Holds, s.ReleaseAuthorized, s.Resubmissions = extra.Holds, extra.ReleaseAuthorized, extra.Resubmissions
+	if s.Holds == nil {
+		s.Holds = []lifecycle.Hold{}
+	}
+	json.Unmarshal([]byte(findings), &s.Findings)
+	if s.Findings == nil {
+		s.Findings = []validate.Finding{}
+	}
 	s.UpdatedAt, _ = parseTime(updated)
-	s.Ready = s.State == "FILE_READY"
 	if s.Identifiers, err = db.identifiers(ctx, id); err != nil {
 		return nil, err
 	}
@@ -123,14 +148,17 @@ func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
 	if err := db.shipmentDocuments(ctx, s); err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT id, kind, status FROM reviews WHERE shipment_id = ? ORDER BY id`, id)
+	if err := db.shipmentTimeline(ctx, s); err != nil {
+		return nil, err
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT id, kind, status, summary FROM reviews WHERE shipment_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r ReviewSummary
-		if err := rows.Scan(&r.ID, &r.Kind, &r.Status); err != nil {
+		if err := rows.Scan(&r.ID, &r.Kind, &r.Status, &r.Summary); err != nil {
 			return nil, err
 		}
 		s.Reviews = append(s.Reviews, r)
@@ -170,7 +198,6 @@ func (db *DB) shipmentFacts(ctx context.Context, s *Shipment) error {
 		}
 		fields := map[string]string{}
 		json.Unmarshal([]byte(raw), &fields)
-		source := fmt.Sprintf("%s (file %d)", name, fileID)
 		switch clearway.Kind(kind) {
 		case clearway.KindInvoiceLine:
 			s.Lines = append(s.Lines, fields)
@@ -178,11 +205,28 @@ func (db *DB) shipmentFacts(ctx context.Context, s *Shipment) error {
 			s.POLines = append(s.POLines, fields)
 		case clearway.KindPackingLine:
 			s.Packing = append(s.Packing, fields)
-		case clearway.KindStatusEvent:
-			s.Timeline = append(s.Timeline, TimelineEvent{At: fields["at"], Event: "status", Code: fields["code"], CodeList: fields["code_list"], Source: source, Message: fields["message"]})
 		case clearway.KindMilestone:
-			s.Timeline = append(s.Timeline, TimelineEvent{At: fields["at"], Event: fields["event"], Source: source, Message: fields["location"]})
+			s.Timeline = append(s.Timeline, TimelineEvent{At: fields["at"], Event: fields["event"], CodeList: "milestone", Source: name, FileID: fileID, Message: fields["location"]})
 		}
+	}
+	return rows.Err()
+}
+
+// shipmentTimeline adds the status messages and readiness changes to the
+// milestones, everything in time order.
+func (db *DB) shipmentTimeline(ctx context.Context, s *Shipment) error {
+	rows, err := db.db.QueryContext(ctx, `SELECT t.at, t.event, t.code, t.code_list, t.source, COALESCE(t.file_id, 0), t.state, t.note, t.message
+		FROM timeline t WHERE t.shipment_id = ? ORDER BY t.id`, s.id)
+	if err != nil {
+		return fmt.Errorf("timeline of shipment %s: %w", s.Ref, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e TimelineEvent
+		if err := rows.Scan(&e.At, &e.Event, &e.Code, &e.CodeList, &e.Source, &e.FileID, &e.State, &e.Note, &e.Message); err != nil {
+			return err
+		}
+		s.Timeline = append(s.Timeline, e)
 	}
 	sort.SliceStable(s.Timeline, func(i, j int) bool { return s.Timeline[i].At < s.Timeline[j].At })
 	return rows.Err()

@@ -32,6 +32,9 @@ type DB struct {
 	Path string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Rules are re-run on a shipment whenever its facts change; nil means
+	// DefaultRules.
+	Rules *Rules
 }
 
 // NewDB returns a DB for the file at path; call Open before use.

@@ -1,0 +1,258 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math/big"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/clearway/clearway/internal/clearway"
+)
+
+// Review kinds of changes that wait for a person (PRODUCT.md §8).
+const (
+	ReviewClassificationChange = "classification_change"
+	ReviewValuationChange      = "valuation_change"
+	ReviewPreferenceClaim      = "preference_claim"
+	ReviewIdentifierConflict   = "identifier_conflict"
+)
+
+// valueFields are the money fields whose change beyond the tolerance waits
+// for review, per kind.
+var valueFields = map[string][]string{
+	string(clearway.KindInvoiceLine): {"unit_price", "line_value"},
+	string(clearway.KindValuation):   {"freight", "insurance", "assists", "other_additions", "deductions"},
+}
+
+// change is one field of a held change.
+type change struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// heldChange is a review's pending change to one stored line.
+type heldChange struct {
+	FactID  int64             `json:"fact_id"`
+	Kind    string            `json:"kind"`
+	Key     string            `json:"key"`
+	Changes map[string]change `json:"changes"`
+}
+
+// holdSensitive splits an update of an accepted line: the sensitive changes
+// (an HS code, a value beyond the tolerance, a new preference claim) keep
+// their stored value and wait in a review; the rest apply. It returns the
+// fields to store and whether anything was held.
+func (in *Ingest) holdSensitive(factID int64, f pendingFact, before string) (string, bool, error) {
+	if f.kind != string(clearway.KindInvoiceLine) && f.kind != string(clearway.KindValuation) {
+		return f.fields, false, nil
+	}
+	rules, err := in.db.rules()
+	if err != nil {
+		return "", false, err
+	}
+	old, next := map[string]string{}, map[string]string{}
+	if err := json.Unmarshal([]byte(before), &old); err != nil {
+		return "", false, fmt.Errorf("fact %d: %w", factID, err)
+	}
+	if err := json.Unmarshal([]byte(f.fields), &next); err != nil {
+		return "", false, err
+	}
+	held := map[string]map[string]change{} // review kind → field → change
+	hold := func(kind, field string) {
+		if held[kind] == nil {
+			held[kind] = map[string]change{}
+		}
+		held[kind][field] = change{From: old[field], To: next[field]}
+		if v, ok := old[field]; ok {
+			next[field] = v
+		} else {
+			delete(next, field)
+		}
+	}
+	if f.kind == string(clearway.KindInvoiceLine) {
+		if o, n := old["hs_code"], next["hs_code"]; o != "" && n != "" && o != n {
+			hold(ReviewClassificationChange, "hs_code")
+		}
+		if n := next["preference_program"]; n != "" && n != old["preference_program"] {
+			hold(ReviewPreferenceClaim, "preference_program")
+		}
+	}
+	for _, field := range valueFields[f.kind] {
+		if beyondTolerance(old[field], next[field], rules.ChangeTolerancePct) {
+			hold(ReviewValuationChange, field)
+		}
+	}
+	if len(held) == 0 {
+		return f.fields, false, nil
+	}
+	kinds := make([]string, 0, len(held))
+	for k := range held {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, kind := range kinds {
+		if err := in.holdChange(kind, f.shipment, heldChange{FactID: factID, Kind: f.kind, Key: f.key, Changes: held[kind]}); err != nil {
+			return "", false, err
+		}
+	}
+	fields, _ := json.Marshal(next)
+	return string(fields), true, nil
+}
+
+// beyondTolerance reports whether a stored decimal moved by more than pct
+// percent. A value that was not there, or is not a number, is not a move.
+func beyondTolerance(from, to string, pct float64) bool {
+	a, okA := new(big.Rat).SetString(from)
+	b, okB := new(big.Rat).SetString(to)
+	if from == "" || to == "" || !okA || !okB || a.Cmp(b) == 0 {
+		return false
+	}
+	if a.Sign() == 0 {
+		return true
+	}
+	diff := new(big.Rat).Sub(b, a)
+	diff.Abs(diff)
+	limit := new(big.Rat).Abs(a)
+	tol := new(big.Rat)
+	tol.SetFloat64(pct / 100)
+	return diff.Cmp(limit.Mul(limit, tol)) > 0
+}
+
+// holdNewClaim takes the preference claim off a line just inserted and
+// holds it for review: a new claim waits for a person like a changed one.
+func (in *Ingest) holdNewClaim(f pendingFact) error {
+	var id int64
+	var raw string
+	if err := in.tx.QueryRowContext(in.ctx, `SELECT id, fields FROM facts WHERE kind = ? AND key = ?`, f.kind, f.key).Scan(&id, &raw); err != nil {
+		return fmt.Errorf("read %s %s: %w", f.kind, f.key, err)
+	}
+	fields := map[string]string{}
+	if err := json.Unmarshal([]byte(raw), &fields); err != nil {
+		return err
+	}
+	delete(fields, "preference_program")
+	stored, _ := json.Marshal(fields)
+	if _, err := in.exec(`UPDATE facts SET fields = ? WHERE id = ?`, string(stored), id); err != nil {
+		return fmt.Errorf("hold claim on %s %s: %w", f.kind, f.key, err)
+	}
+	return in.holdChange(ReviewPreferenceClaim, f.shipment, heldChange{FactID: id, Kind: f.kind, Key: f.key,
+		Changes: map[string]change{"preference_program": {To: f.claim}}})
+}
+
+// holdChange opens the review holding a change, unless the same change to
+// the same line is already waiting or was decided.
+func (in *Ingest) holdChange(kind string, shipment int64, h heldChange) error {
+	fieldNames := slices.Sorted(maps.Keys(h.Changes))
+	proposed := make([]string, len(fieldNames))
+	for i, k := range fieldNames {
+		proposed[i] = k + "=" + h.Changes[k].To
+	}
+	subject := fmt.Sprintf("fact:%d:%s", h.FactID, strings.Join(proposed, ","))
+	var n int
+	if err := in.tx.QueryRowContext(in.ctx, `SELECT COUNT(*) FROM reviews WHERE shipment_id = ? AND kind = ? AND subject = ?`, shipment, kind, subject).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	var parts []string
+	for _, k := range fieldNames {
+		c := h.Changes[k]
+		from := c.From
+		if from == "" {
+			from = "(none)"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s → %s", k, from, c.To))
+	}
+	summary := fmt.Sprintf("%s %s %s: %s (from %s)", ShipmentRef(shipment), h.Kind, h.Key, strings.Join(parts, ", "), in.file.Name)
+	detail, _ := json.Marshal(h)
+	res, err := in.exec(`INSERT INTO reviews (kind, shipment_id, summary, detail, file_id, created_at, subject) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		kind, shipment, summary, string(detail), in.file.ID, in.now, subject)
+	if err != nil {
+		return fmt.Errorf("open review: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	in.Stats.Reviews++
+	in.touch(shipment)
+	return in.audit("review", id, "create", nil, detail)
+}
+
+// notePackingLine remembers a packing line this file sent, by its document.
+func (in *Ingest) notePackingLine(key string) {
+	doc, _, _ := strings.Cut(key, "|")
+	if in.packingSets == nil {
+		in.packingSets = map[string]map[string]bool{}
+	}
+	if in.packingSets[doc] == nil {
+		in.packingSets[doc] = map[string]bool{}
+	}
+	in.packingSets[doc][key] = true
+}
+
+// replacePackingLists makes a packing list sent again the whole truth for
+// its document: lines of earlier versions it no longer has (a container
+// corrected, an item dropped) are removed, audited with what they were.
+func (in *Ingest) replacePackingLists() error {
+	for doc, keys := range in.packingSets {
+		// Keys are "doc|sku|container": the range is every line of doc.
+		rows, err := in.tx.QueryContext(in.ctx, `SELECT id, key, fields, shipment_id FROM facts WHERE kind = ? AND key > ? AND key < ?`,
+			string(clearway.KindPackingLine), doc+"|", doc+"}")
+		if err != nil {
+			return fmt.Errorf("read packing list %s: %w", doc, err)
+		}
+		type gone struct {
+			id, shipment int64
+			fields       string
+		}
+		var stale []gone
+		for rows.Next() {
+			var g gone
+			var key string
+			if err := rows.Scan(&g.id, &key, &g.fields, &g.shipment); err != nil {
+				rows.Close()
+				return err
+			}
+			if !keys[key] {
+				stale = append(stale, g)
+			}
+		}
+		rows.Close()
+		for _, g := range stale {
+			if _, err := in.exec(`DELETE FROM facts WHERE id = ?`, g.id); err != nil {
+				return fmt.Errorf("replace packing list %s: %w", doc, err)
+			}
+			in.Stats.Updated[string(clearway.KindPackingLine)]++
+			in.touch(g.shipment)
+			if err := in.audit("fact", g.id, "delete", []byte(g.fields), nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// assessTouched re-runs the rules on every shipment the file changed.
+func (in *Ingest) assessTouched() error {
+	if len(in.touched) == 0 {
+		return nil
+	}
+	rules, err := in.db.rules()
+	if err != nil {
+		return err
+	}
+	a := &assessment{ctx: in.ctx, tx: in.tx, rules: rules, now: in.now, actor: "system", fileID: in.file.ID}
+	ids := make([]int64, 0, len(in.touched))
+	for id := range in.touched {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := a.assess(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

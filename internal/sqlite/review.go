@@ -1,0 +1,215 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/clearway/clearway/internal/clearway"
+)
+
+// Review is one item of the human review queue (`review list`).
+type Review struct {
+	ID        int64           `json:"id"`
+	Kind      string          `json:"kind"`
+	Status    string          `json:"status"`
+	Shipment  string          `json:"shipment"`
+	Summary   string          `json:"summary"`
+	CreatedAt time.Time       `json:"created_at"`
+	Detail    json.RawMessage `json:"detail"`
+	FileID    int64           `json:"file_id,omitempty"`
+	DecidedAt *time.Time      `json:"decided_at,omitempty"`
+	DecidedBy string          `json:"decided_by,omitempty"`
+	Reason    string          `json:"reason,omitempty"`
+	Note      string          `json:"note,omitempty"`
+}
+
+// Review statuses.
+const (
+	ReviewOpen     = "open"
+	ReviewApproved = "approved"
+	ReviewRejected = "rejected"
+)
+
+const reviewColumns = `r.id, r.kind, r.status, COALESCE(s.ref, ''), r.summary, r.created_at, r.detail, COALESCE(r.file_id, 0),
+	COALESCE(r.decided_at, ''), COALESCE(r.decided_by, ''), COALESCE(r.reason, ''), COALESCE(r.note, '')
+	FROM reviews r LEFT JOIN shipments s ON s.id = r.shipment_id`
+
+func scanReview(row interface{ Scan(...any) error }) (*Review, error) {
+	var r Review
+	var created, decided, detail string
+	if err := row.Scan(&r.ID, &r.Kind, &r.Status, &r.Shipment, &r.Summary, &created, &detail, &r.FileID, &decided, &r.DecidedBy, &r.Reason, &r.Note); err != nil {
+		return nil, err
+	}
+	r.CreatedAt, _ = parseTime(created)
+	r.Detail = json.RawMessage(detail)
+	if decided != "" {
+		t, _ := parseTime(decided)
+		r.DecidedAt = &t
+	}
+	return &r, nil
+}
+
+// ListReviews returns the reviews in the given status ("" for all), oldest
+// first.
+func (db *DB) ListReviews(ctx context.Context, status string) ([]*Review, error) {
+	query := `SELECT ` + reviewColumns
+	var args []any
+	if status != "" {
+		query += ` WHERE r.status = ?`
+		args = append(args, status)
+	}
+	rows, err := db.db.QueryContext(ctx, query+` ORDER BY r.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list reviews: %w", err)
+	}
+	defer rows.Close()
+	out := []*Review{}
+	for rows.Next() {
+		r, err := scanReview(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Decision is a person's verdict on a review.
+type Decision struct {
+	Approve bool
+	// Reason must be one of ReasonCodes (the config's review.reason_codes).
+	Reason, By, Note string
+	ReasonCodes      []string
+}
+
+// DecideReview approves or rejects an open review. Approving a held change
+// applies it to its line (refused when the line changed since); rejecting
+// drops it. The decision, and what it changed, go to the audit log, and the
+// shipment's checks and readiness are re-run, in one transaction.
+func (db *DB) DecideReview(ctx context.Context, id int64, d Decision) (*Review, error) {
+	if !slices.Contains(d.ReasonCodes, d.Reason) {
+		return nil, clearway.Errorf(clearway.EINVALID, "reason code %q is not one of the configured review.reason_codes: %s", d.Reason, strings.Join(d.ReasonCodes, ", "))
+	}
+	if strings.TrimSpace(d.By) == "" {
+		return nil, clearway.Errorf(clearway.EINVALID, "a decision needs the name of who takes it (--by)")
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	r, err := scanReview(tx.QueryRowContext(ctx, `SELECT `+reviewColumns+` WHERE r.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, clearway.Errorf(clearway.ENOTFOUND, "no review %d", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read review %d: %w", id, err)
+	}
+	if r.Status != ReviewOpen {
+		return nil, clearway.Errorf(clearway.EINVALID, "review %d is already %s (by %s, %s)", id, r.Status, r.DecidedBy, r.Reason)
+	}
+	rules, err := db.rules()
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	a := &assessment{ctx: ctx, tx: tx, rules: rules, now: now, actor: "user:" + d.By}
+	var shipments []int64
+	var shipment int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(shipment_id, 0) FROM reviews WHERE id = ?`, id).Scan(&shipment); err != nil {
+		return nil, err
+	}
+	if shipment != 0 {
+		shipments = append(shipments, shipment)
+	}
+	status := ReviewRejected
+	if d.Approve {
+		status = ReviewApproved
+		switch r.Kind {
+		case ReviewClassificationChange, ReviewValuationChange, ReviewPreferenceClaim:
+			moved, err := a.applyHeld(r)
+			if err != nil {
+				return nil, err
+			}
+			if moved != 0 && moved != shipment {
+				shipments = append(shipments, moved)
+			}
+		}
+	}
+	before, _ := json.Marshal(map[string]string{"status": r.Status})
+	after, _ := json.Marshal(map[string]string{"status": status, "reason": d.Reason, "by": d.By, "note": d.Note})
+	if _, err := tx.ExecContext(ctx, `UPDATE reviews SET status = ?, decided_at = ?, decided_by = ?, reason = ?, note = ? WHERE id = ?`,
+		status, now, d.By, d.Reason, d.Note, id); err != nil {
+		return nil, fmt.Errorf("decide review %d: %w", id, err)
+	}
+	if err := a.audit("review", id, "decide", before, after); err != nil {
+		return nil, err
+	}
+	for _, s := range shipments {
+		if err := a.assess(s); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("decide review %d: %w", id, err)
+	}
+	r.Status, r.DecidedBy, r.Reason, r.Note = status, d.By, d.Reason, d.Note
+	t, _ := parseTime(now)
+	r.DecidedAt = &t
+	return r, nil
+}
+
+// applyHeld applies an approved change to its line, provided the line still
+// holds the values the change was proposed against. It returns the line's
+// shipment.
+func (a *assessment) applyHeld(r *Review) (int64, error) {
+	var h heldChange
+	if err := json.Unmarshal(r.Detail, &h); err != nil {
+		return 0, fmt.Errorf("review %d: held change: %w", r.ID, err)
+	}
+	var raw string
+	var shipment int64
+	err := a.tx.QueryRowContext(a.ctx, `SELECT fields, shipment_id FROM facts WHERE id = ?`, h.FactID).Scan(&raw, &shipment)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, clearway.Errorf(clearway.EINVALID, "review %d: %s %s no longer exists; reject the review instead", r.ID, h.Kind, h.Key)
+	}
+	if err != nil {
+		return 0, err
+	}
+	fields := map[string]string{}
+	if err := json.Unmarshal([]byte(raw), &fields); err != nil {
+		return 0, err
+	}
+	for name, c := range h.Changes {
+		if fields[name] != c.From {
+			return 0, clearway.Errorf(clearway.EINVALID, "review %d: %s %s changed since: %s is now %q, the change was from %q; reject this review",
+				r.ID, h.Kind, h.Key, name, fields[name], c.From)
+		}
+		if c.To == "" {
+			delete(fields, name)
+		} else {
+			fields[name] = c.To
+		}
+	}
+	updated, _ := json.Marshal(fields)
+	// The line's lineage becomes the file that proposed the change; the
+	// person who approved it is in the audit log.
+	if _, err := a.tx.ExecContext(a.ctx, `UPDATE facts SET fields = ?, file_id = COALESCE(?, file_id), updated_at = ? WHERE id = ?`,
+		string(updated), nullID(r.FileID), a.now, h.FactID); err != nil {
+		return 0, fmt.Errorf("apply review %d: %w", r.ID, err)
+	}
+	return shipment, a.audit("fact", h.FactID, "update", []byte(raw), updated)
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
