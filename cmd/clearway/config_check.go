@@ -25,6 +25,9 @@ func (c *ConfigCheckCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := storeRules(cfg); err != nil { // the partners' status code tables
+		return err
+	}
 	used := map[string]bool{}
 	for _, p := range cfg.Partners {
 		for _, name := range p.Mappings {

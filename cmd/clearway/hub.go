@@ -15,6 +15,7 @@ import (
 	"github.com/clearway/clearway/internal/config"
 	"github.com/clearway/clearway/internal/ingest"
 	"github.com/clearway/clearway/internal/intake"
+	"github.com/clearway/clearway/internal/lifecycle"
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/sftpd"
 	"github.com/clearway/clearway/internal/sqlite"
@@ -70,10 +71,11 @@ func (h *Hub) Open() error {
 // `clearway ingest` needs, and the first half of Open.
 func (h *Hub) OpenStore() error {
 	cfg := h.Config
-	h.DB = sqlite.NewDB(DBPath(cfg))
-	if err := h.DB.Open(); err != nil {
+	db, err := openStoreDB(cfg)
+	if err != nil {
 		return err
 	}
+	h.DB = db
 	h.Archive = archive.New(filepath.Join(cfg.DataDir, "archive"))
 	if err := h.Archive.Open(); err != nil {
 		return err
@@ -220,4 +222,56 @@ func newLogger(cfg config.LogConfig, w io.Writer) (*slog.Logger, error) {
 // loadConfig reads and validates the config at path.
 func loadConfig(path string) (*config.Config, error) {
 	return config.Load(path, os.LookupEnv)
+}
+
+// openStoreDB opens the database with the configured rules, which every
+// change to a shipment re-runs.
+func openStoreDB(cfg *config.Config) (*sqlite.DB, error) {
+	rules, err := storeRules(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := sqlite.NewDB(DBPath(cfg))
+	db.Rules = rules
+	if err := db.Open(); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// storeRules builds the checks' tolerances and triggers and the status code
+// tables (shipped ones plus each partner's status_codes) from the config.
+func storeRules(cfg *config.Config) (*sqlite.Rules, error) {
+	rules, err := sqlite.DefaultRules()
+	if err != nil {
+		return nil, err
+	}
+	v := cfg.Validation
+	rules.Validation.QtyTolerancePct = v.QtyTolerancePct
+	rules.Validation.PriceTolerancePct = v.PriceTolerancePct
+	rules.ChangeTolerancePct = v.PriceTolerancePct
+	rules.DestinationBasis = v.DestinationBasis
+	for mode, docs := range v.RequiredDocs {
+		if mode == "default" {
+			mode = ""
+		}
+		rules.Validation.RequiredDocs[mode] = docs
+	}
+	if v.AgencyDocs != nil {
+		rules.Validation.AgencyDocs = v.AgencyDocs
+	}
+	rules.Validation.UOMAliases = v.UOMAliases
+	for i, p := range cfg.Partners {
+		if p.StatusCodes == "" {
+			continue
+		}
+		table, err := os.ReadFile(p.StatusCodes)
+		if err == nil {
+			err = rules.Codes.Load(lifecycle.PartnerCodeList(p.ID), table)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: partners[%d].status_codes: %w", cfg.Path, i, err)
+		}
+	}
+	return rules, nil
 }

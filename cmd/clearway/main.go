@@ -40,6 +40,10 @@ Usage:
   clearway ingest         --partner ID [--into DIR] FILE...    journal and ingest files now (channel cli)
   clearway shipment list  [--json]                             canonical shipments
   clearway shipment show  REF [--json]                         one shipment (REF: its ref or any identifier)
+  clearway review list    [--status open|approved|rejected|all] [--json]   the human review queue
+  clearway review approve ID --reason CODE --by NAME [--note TEXT]  apply a held change
+  clearway review reject  ID --reason CODE --by NAME [--note TEXT]  drop it
+  clearway packet export  REF --out FILE.zip                   audit packet: documents, manifest.json, lines.csv
   clearway mapping check  [FILE...]                            validate mapping files (default: mappings_dir)
   clearway mapping test   MAPPING INPUT [--json]               dry run: the records INPUT gives, or its errors
   clearway version
@@ -88,6 +92,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&ShipmentListCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "shipment" && sub == "show":
 		return (&ShipmentShowCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "review" && sub == "list":
+		return (&ReviewListCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "review" && (sub == "approve" || sub == "reject"):
+		return (&ReviewDecideCommand{Approve: sub == "approve", Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "packet" && sub == "export":
+		return (&PacketExportCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "files" && sub == "list":
 		return (&FilesListCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "version":
@@ -131,7 +141,8 @@ func newFlagSet(name string) *flag.FlagSet {
 }
 
 // takesArgs names the commands that take positional arguments.
-var takesArgs = map[string]bool{"mapping check": true, "mapping test": true, "ingest": true, "shipment show": true}
+var takesArgs = map[string]bool{"mapping check": true, "mapping test": true, "ingest": true, "shipment show": true,
+	"review approve": true, "review reject": true, "packet export": true}
 
 // parseFlags parses args, turning flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {

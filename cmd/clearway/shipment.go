@@ -73,8 +73,22 @@ func (c *ShipmentShowCommand) Run(ctx context.Context, args []string) error {
 		return writeJSON(c.Stdout, s)
 	}
 	w := c.Stdout
-	fmt.Fprintf(w, "%s  %s\n", s.Ref, s.State)
+	ready := "not ready to file"
+	if s.Ready {
+		ready = "ready to file"
+	}
+	fmt.Fprintf(w, "%s  %s  (%s)\n", s.Ref, s.State, ready)
 	fmt.Fprintf(w, "identifiers: %s\n", identifierText(s.Identifiers))
+	for _, h := range s.Holds {
+		fmt.Fprintf(w, "hold: %s %s on %s\n", h.Agency, h.Type, h.Ref)
+	}
+	for _, f := range s.Findings {
+		line := ""
+		if f.Line != 0 {
+			line = fmt.Sprintf(" line %d", f.Line)
+		}
+		fmt.Fprintf(w, "finding: %-7s %s%s %s: %s\n", f.Severity, f.Rule, line, f.Field, f.Message)
+	}
 	for _, group := range []struct {
 		name  string
 		lines []map[string]string
@@ -94,10 +108,14 @@ func (c *ShipmentShowCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "document %s v%d %s%s\n", d.DocType, d.Version, d.Name, sup)
 	}
 	for _, e := range s.Timeline {
-		fmt.Fprintf(w, "%s  %-10s %s %s  %s  [%s]\n", e.At, e.Event, e.CodeList, e.Code, e.Message, e.Source)
+		state := ""
+		if e.State != "" {
+			state = " → " + e.State
+		}
+		fmt.Fprintf(w, "%s  %s %s: %s%s  %s  [%s]\n", e.At, e.CodeList, e.Code, e.Event, state, strings.TrimSpace(e.Message+" "+e.Note), e.Source)
 	}
 	for _, r := range s.Reviews {
-		fmt.Fprintf(w, "review %d %s %s\n", r.ID, r.Kind, r.Status)
+		fmt.Fprintf(w, "review %d %s %s: %s\n", r.ID, r.Kind, r.Status, r.Summary)
 	}
 	return nil
 }
@@ -107,11 +125,7 @@ func openDB(cfgPath string) (*sqlite.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := sqlite.NewDB(DBPath(cfg))
-	if err := db.Open(); err != nil {
-		return nil, err
-	}
-	return db, nil
+	return openStoreDB(cfg)
 }
 
 func writeJSON(w io.Writer, v any) error {
