@@ -213,3 +213,72 @@ func nullID(id int64) any {
 	}
 	return id
 }
+
+// ShipmentReviews returns every review of the shipment, oldest first.
+func (db *DB) ShipmentReviews(ctx context.Context, ref string) ([]*Review, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+reviewColumns+` WHERE s.ref = ? ORDER BY r.id`, ref)
+	if err != nil {
+		return nil, fmt.Errorf("reviews of %s: %w", ref, err)
+	}
+	defer rows.Close()
+	out := []*Review{}
+	for rows.Next() {
+		r, err := scanReview(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// AuditEntry is one row of the audit log.
+type AuditEntry struct {
+	ID       int64           `json:"id"`
+	At       time.Time       `json:"at"`
+	Actor    string          `json:"actor"`
+	Entity   string          `json:"entity"`
+	EntityID int64           `json:"entity_id"`
+	Action   string          `json:"action"`
+	Before   json.RawMessage `json:"before,omitempty"`
+	After    json.RawMessage `json:"after,omitempty"`
+	FileID   int64           `json:"file_id,omitempty"`
+}
+
+// ShipmentAudit returns the audit trail of a shipment: its own changes and
+// those of its lines, documents and reviews, and the ingest of every file
+// that contributed to it, in order.
+func (db *DB) ShipmentAudit(ctx context.Context, ref string) ([]AuditEntry, error) {
+	rows, err := db.db.QueryContext(ctx, `WITH s AS (SELECT id FROM shipments WHERE ref = ?)
+		SELECT a.id, a.at, a.actor, a.entity, COALESCE(a.entity_id, 0), a.action, COALESCE(a.before, ''), COALESCE(a.after, ''), COALESCE(a.file_id, 0)
+		FROM audit_log a WHERE
+		   (a.entity = 'shipment' AND a.entity_id IN (SELECT id FROM s))
+		OR (a.entity = 'fact' AND a.entity_id IN (SELECT id FROM facts WHERE shipment_id IN (SELECT id FROM s)))
+		OR (a.entity = 'document' AND a.entity_id IN (SELECT id FROM documents WHERE shipment_id IN (SELECT id FROM s)))
+		OR (a.entity = 'review' AND a.entity_id IN (SELECT id FROM reviews WHERE shipment_id IN (SELECT id FROM s)))
+		OR (a.entity = 'file' AND a.entity_id IN (
+			SELECT file_id FROM facts WHERE shipment_id IN (SELECT id FROM s)
+			UNION SELECT file_id FROM documents WHERE shipment_id IN (SELECT id FROM s)))
+		ORDER BY a.id`, ref)
+	if err != nil {
+		return nil, fmt.Errorf("audit trail of %s: %w", ref, err)
+	}
+	defer rows.Close()
+	out := []AuditEntry{}
+	for rows.Next() {
+		var e AuditEntry
+		var at, before, after string
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Entity, &e.EntityID, &e.Action, &before, &after, &e.FileID); err != nil {
+			return nil, err
+		}
+		e.At, _ = parseTime(at)
+		if before != "" {
+			e.Before = json.RawMessage(before)
+		}
+		if after != "" {
+			e.After = json.RawMessage(after)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
