@@ -377,8 +377,9 @@ func (a *assessment) recordReadiness(shipment int64, state lifecycle.State, find
 	if a.fileID != 0 {
 		file = a.fileID
 	}
+	at, _ := parseTime(a.now)
 	_, err := a.tx.ExecContext(a.ctx, `INSERT INTO timeline (shipment_id, at, event, code, code_list, source, file_id, state, note) VALUES (?, ?, ?, ?, 'clearway', 'validation', ?, ?, ?)`,
-		shipment, a.now, string(event), string(state), file, string(state), note)
+		shipment, at.UTC().Format(time.RFC3339), string(event), string(state), file, string(state), note)
 	return err
 }
 
@@ -393,8 +394,8 @@ func (a *assessment) save(s *snapshot, e lifecycle.Entry, ready, readyOnce bool,
 	if string(e.State) == s.state && ready == s.ready && readyOnce == s.readyOnce && string(entryJSON) == s.entry && string(findingsJSON) == s.findings {
 		return nil
 	}
-	if _, err := a.tx.ExecContext(a.ctx, `UPDATE shipments SET state = ?, ready = ?, ready_once = ?, entry = ?, findings = ? WHERE id = ?`,
-		string(e.State), ready, readyOnce, string(entryJSON), string(findingsJSON), s.id); err != nil {
+	if _, err := a.tx.ExecContext(a.ctx, `UPDATE shipments SET state = ?, ready = ?, ready_once = ?, entry = ?, findings = ?, updated_at = ? WHERE id = ?`,
+		string(e.State), ready, readyOnce, string(entryJSON), string(findingsJSON), a.now, s.id); err != nil {
 		return fmt.Errorf("save shipment %s: %w", ShipmentRef(s.id), err)
 	}
 	if string(e.State) == s.state && string(entryJSON) == s.entry {
