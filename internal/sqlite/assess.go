@@ -101,6 +101,20 @@ type assessment struct {
 // status messages open. It runs inside the transaction that changed the
 // shipment, so derived state never lags its facts.
 func (a *assessment) assess(shipment int64) error {
+	// A shipment known only from purchase-order lines has nothing to file
+	// yet: its checks start with the pre-alert. Big ERP exports touch tens
+	// of thousands of these, so this is decided without loading them.
+	var planned bool
+	if err := a.tx.QueryRowContext(a.ctx, `SELECT state = 'PLANNED' AND fields = '{}'
+		AND NOT EXISTS (SELECT 1 FROM facts WHERE shipment_id = ?1 AND kind != 'purchase_order_line')
+		AND NOT EXISTS (SELECT 1 FROM documents WHERE shipment_id = ?1)
+		AND NOT EXISTS (SELECT 1 FROM reviews WHERE shipment_id = ?1)
+		FROM shipments WHERE id = ?1`, shipment).Scan(&planned); err != nil {
+		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
+	}
+	if planned {
+		return nil
+	}
 	s, err := a.load(shipment)
 	if err != nil {
 		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
