@@ -2,9 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -69,6 +72,9 @@ type snapshot struct {
 	documents        []string
 	openReviews      int
 	lastDataFile     int64 // newest file that brought a non-status fact or document
+	// dataHash covers what a broker packet holds (lines, documents,
+	// transport fields): a change means an amended packet is due.
+	dataHash, storedHash string
 }
 
 // storedFact is one facts row with its file's partner and name.
@@ -172,12 +178,14 @@ func lastRejection(outs []lifecycle.Outcome) *lifecycle.Outcome {
 func (a *assessment) load(shipment int64) (*snapshot, error) {
 	s := &snapshot{id: shipment, fields: map[string]string{}}
 	var fields string
-	err := a.tx.QueryRowContext(a.ctx, `SELECT state, ready, ready_once, entry, findings, fields,
+	var storedHash string
+	err := a.tx.QueryRowContext(a.ctx, `SELECT state, ready, ready_once, entry, findings, fields, data_hash,
 		(SELECT COUNT(*) FROM reviews WHERE shipment_id = shipments.id AND status = 'open')
-		FROM shipments WHERE id = ?`, shipment).Scan(&s.state, &s.ready, &s.readyOnce, &s.entry, &s.findings, &fields, &s.openReviews)
+		FROM shipments WHERE id = ?`, shipment).Scan(&s.state, &s.ready, &s.readyOnce, &s.entry, &s.findings, &fields, &storedHash, &s.openReviews)
 	if err != nil {
 		return nil, err
 	}
+	s.storedHash = storedHash
 	json.Unmarshal([]byte(fields), &s.fields)
 	rows, err := a.tx.QueryContext(a.ctx, `SELECT facts.id, facts.kind, facts.fields, facts.file_id, files.partner, files.name
 		FROM facts JOIN files ON files.id = facts.file_id WHERE facts.shipment_id = ? ORDER BY facts.id`, shipment)
@@ -203,20 +211,32 @@ func (a *assessment) load(shipment int64) (*snapshot, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	docs, err := a.tx.QueryContext(a.ctx, `SELECT doc_type, file_id FROM documents WHERE shipment_id = ? AND superseded = 0 ORDER BY doc_type`, shipment)
+	h := sha256.New()
+	for _, f := range s.facts {
+		if f.kind != string(clearway.KindStatusEvent) {
+			fmt.Fprintf(h, "%s\x00%d\x00", f.kind, f.id)
+			for _, k := range slices.Sorted(maps.Keys(f.fields)) {
+				fmt.Fprintf(h, "%s=%s\x00", k, f.fields[k])
+			}
+		}
+	}
+	fmt.Fprintf(h, "%s\x00", fields)
+	docs, err := a.tx.QueryContext(a.ctx, `SELECT doc_type, file_id, sha256 FROM documents WHERE shipment_id = ? AND superseded = 0 ORDER BY doc_type`, shipment)
 	if err != nil {
 		return nil, err
 	}
 	defer docs.Close()
 	for docs.Next() {
-		var docType string
+		var docType, sum string
 		var fileID int64
-		if err := docs.Scan(&docType, &fileID); err != nil {
+		if err := docs.Scan(&docType, &fileID, &sum); err != nil {
 			return nil, err
 		}
 		s.documents = append(s.documents, docType)
 		s.lastDataFile = max(s.lastDataFile, fileID)
+		fmt.Fprintf(h, "doc %s %s\x00", docType, sum)
 	}
+	s.dataHash = hex.EncodeToString(h.Sum(nil))
 	return s, docs.Err()
 }
 
@@ -405,11 +425,11 @@ func (a *assessment) save(s *snapshot, e lifecycle.Entry, ready, readyOnce bool,
 	}
 	entryJSON, _ := json.Marshal(extra)
 	findingsJSON, _ := json.Marshal(findings)
-	if string(e.State) == s.state && ready == s.ready && readyOnce == s.readyOnce && string(entryJSON) == s.entry && string(findingsJSON) == s.findings {
+	if string(e.State) == s.state && ready == s.ready && readyOnce == s.readyOnce && string(entryJSON) == s.entry && string(findingsJSON) == s.findings && s.dataHash == s.storedHash {
 		return nil
 	}
-	if _, err := a.tx.ExecContext(a.ctx, `UPDATE shipments SET state = ?, ready = ?, ready_once = ?, entry = ?, findings = ?, updated_at = ? WHERE id = ?`,
-		string(e.State), ready, readyOnce, string(entryJSON), string(findingsJSON), a.now, s.id); err != nil {
+	if _, err := a.tx.ExecContext(a.ctx, `UPDATE shipments SET state = ?, ready = ?, ready_once = ?, entry = ?, findings = ?, data_hash = ?, updated_at = ? WHERE id = ?`,
+		string(e.State), ready, readyOnce, string(entryJSON), string(findingsJSON), s.dataHash, a.now, s.id); err != nil {
 		return fmt.Errorf("save shipment %s: %w", ShipmentRef(s.id), err)
 	}
 	if string(e.State) == s.state && string(entryJSON) == s.entry {

@@ -1,0 +1,297 @@
+// Package outbound runs the scheduled deliveries to partners (PRODUCT.md
+// §9): the status feed, document requests and broker packets. Each run
+// computes its content from the job's cursor, spools it durably, reserves it
+// (cursor moved, run recorded) in one transaction, then delivers it into the
+// partner's /outbox under a temp name and renames it. A crash at any point
+// is finished by the next run of the job, so a delivery is never dropped and
+// never made twice.
+package outbound
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/clearway/clearway/internal/archive"
+	"github.com/clearway/clearway/internal/sqlite"
+)
+
+// Job kinds (config outbound[].kind).
+const (
+	KindStatus           = "status"
+	KindDocumentRequests = "document_requests"
+	KindPackets          = "packets"
+)
+
+// Job is one configured outbound job of a partner.
+type Job struct {
+	Partner string
+	Name    string
+	Kind    string
+	// Format is csv or jsonl (status), csv or xlsx (document_requests), zip
+	// (packets).
+	Format string
+}
+
+// Runner runs outbound jobs against the store and the partners' folders.
+type Runner struct {
+	DB      *sqlite.DB
+	Archive *archive.Archive // documents for packets
+	// DataDir holds partners/<id>/outbox and outbound/ (spool and sent marks).
+	DataDir string
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// BatchSize bounds the events of one status file (default 5000).
+	BatchSize int
+}
+
+// Result says what one run delivered.
+type Result struct {
+	Files []string `json:"files"`
+	Items int      `json:"items"`
+}
+
+// content is one file a job has to deliver, before reservation.
+type content struct {
+	data     []byte
+	items    int
+	ext      string
+	from, to string
+	packets  []sqlite.PacketDelivery
+}
+
+// Run finishes the job's interrupted deliveries, then delivers everything
+// new since its cursor.
+func (r *Runner) Run(ctx context.Context, job Job) (Result, error) {
+	var res Result
+	if err := r.finishPending(ctx, job, &res); err != nil {
+		return res, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		c, err := r.next(ctx, job)
+		if err != nil {
+			return res, fmt.Errorf("outbound %s/%s: %w", job.Partner, job.Name, err)
+		}
+		if c == nil {
+			return res, nil
+		}
+		run, err := r.reserve(ctx, job, c)
+		if errors.Is(err, sqlite.ErrCursorMoved) {
+			continue // another run took these: compute again from the new cursor
+		}
+		if err != nil {
+			return res, fmt.Errorf("outbound %s/%s: %w", job.Partner, job.Name, err)
+		}
+		if run == nil { // only the cursor moved
+			continue
+		}
+		if err := r.deliver(ctx, run); err != nil {
+			return res, err
+		}
+		res.Files = append(res.Files, run.Name)
+		res.Items += run.Items
+	}
+}
+
+// next computes the job's next file, nil when there is nothing new.
+func (r *Runner) next(ctx context.Context, job Job) (*content, error) {
+	cursor, err := r.DB.OutboundCursor(ctx, job.Partner, job.Name)
+	if err != nil {
+		return nil, err
+	}
+	switch job.Kind {
+	case KindStatus:
+		return r.nextStatus(ctx, job, cursor)
+	case KindDocumentRequests:
+		return r.nextDocumentRequests(ctx, job, cursor)
+	case KindPackets:
+		return r.nextPacket(ctx, job, cursor)
+	}
+	return nil, fmt.Errorf("unknown job kind %q", job.Kind)
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// reserve spools the content and records the run; it returns nil when the
+// content only moves the cursor (nothing to deliver).
+func (r *Runner) reserve(ctx context.Context, job Job, c *content) (*sqlite.OutboundRun, error) {
+	res := sqlite.Reservation{From: c.from, To: c.to, Packets: c.packets}
+	if c.data == nil {
+		res.AdvanceOnlyEmpty = true
+		res.Run = &sqlite.OutboundRun{Partner: job.Partner, Job: job.Name, Kind: job.Kind}
+		return nil, r.DB.ReserveOutbound(ctx, res)
+	}
+	sum := sha256.Sum256(c.data)
+	spool, err := r.spool(c.data, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return nil, err
+	}
+	stamp := r.now().UTC().Format("20060102T150405Z")
+	res.Run = &sqlite.OutboundRun{Partner: job.Partner, Job: job.Name, Kind: job.Kind, Spool: spool,
+		SHA256: hex.EncodeToString(sum[:]), Size: int64(len(c.data)), Items: c.items}
+	res.NameFor = func(seq int) string { return fmt.Sprintf("%s-%s-%06d.%s", job.Name, stamp, seq, c.ext) }
+	if err := r.DB.ReserveOutbound(ctx, res); err != nil {
+		return nil, err
+	}
+	r.Logger.Info("outbound reserved", "partner", job.Partner, "job", job.Name, "file", res.Run.Name, "items", c.items)
+	return res.Run, nil
+}
+
+// spool makes content durable under its checksum before it is reserved.
+func (r *Runner) spool(data []byte, sum string) (string, error) {
+	dir := filepath.Join(r.DataDir, "outbound", "spool")
+	path := filepath.Join(dir, sum)
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	if err := writeDurable(dir, path, bytes.NewReader(data)); err != nil {
+		return "", fmt.Errorf("spool outbound file: %w", err)
+	}
+	return path, nil
+}
+
+// finishPending delivers the runs a crash left reserved but not delivered.
+func (r *Runner) finishPending(ctx context.Context, job Job, res *Result) error {
+	pending, err := r.DB.PendingOutbound(ctx, job.Partner, job.Name)
+	if err != nil {
+		return err
+	}
+	for _, run := range pending {
+		r.Logger.Info("outbound finishing an interrupted delivery", "partner", run.Partner, "job", run.Job, "file", run.Name)
+		if err := r.deliver(ctx, run); err != nil {
+			return err
+		}
+		res.Files = append(res.Files, run.Name)
+		res.Items += run.Items
+	}
+	return nil
+}
+
+// deliver puts a reserved run into the partner's outbox, exactly once: the
+// spool is copied to a hidden temp name, the temp is hard-linked as the
+// "sent" mark, then renamed into place. A temp still there means the rename
+// did not happen; a sent mark without a temp means it did, even if the
+// partner has fetched and deleted the file since.
+func (r *Runner) deliver(ctx context.Context, run *sqlite.OutboundRun) error {
+	outbox := filepath.Join(r.DataDir, "partners", run.Partner, "outbox")
+	sentDir := filepath.Join(r.DataDir, "outbound", "sent", run.Partner)
+	final := filepath.Join(outbox, run.Name)
+	temp := filepath.Join(outbox, ".cw-out-"+run.Name)
+	sent := filepath.Join(sentDir, run.Name)
+	fail := func(err error) error {
+		r.Logger.Error("outbound delivery failed", "partner", run.Partner, "job", run.Job, "file", run.Name, "err", err)
+		return fmt.Errorf("deliver %s to %s/outbox: %w", run.Name, run.Partner, err)
+	}
+	if err := os.MkdirAll(outbox, 0o755); err != nil {
+		return fail(err)
+	}
+	if err := os.MkdirAll(sentDir, 0o755); err != nil {
+		return fail(err)
+	}
+	_, tempErr := os.Stat(temp)
+	_, sentErr := os.Stat(sent)
+	if errors.Is(tempErr, os.ErrNotExist) && sentErr == nil {
+		return r.delivered(ctx, run) // renamed before the crash
+	}
+	if tempErr != nil || !sameSum(temp, run.SHA256) {
+		os.Remove(sent)
+		src, err := os.Open(run.Spool)
+		if err != nil {
+			return fail(err)
+		}
+		err = writeTemp(temp, src)
+		src.Close()
+		if err != nil {
+			return fail(err)
+		}
+	}
+	if err := os.Link(temp, sent); err != nil && !errors.Is(err, os.ErrExist) {
+		return fail(err)
+	}
+	if err := archive.SyncDir(sentDir); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(temp, final); err != nil {
+		return fail(err)
+	}
+	if err := archive.SyncDir(outbox); err != nil {
+		return fail(err)
+	}
+	return r.delivered(ctx, run)
+}
+
+func (r *Runner) delivered(ctx context.Context, run *sqlite.OutboundRun) error {
+	if err := r.DB.MarkOutboundDelivered(ctx, run.ID); err != nil {
+		return err
+	}
+	r.Logger.Info("outbound delivered", "partner", run.Partner, "job", run.Job, "file", run.Name, "items", run.Items, "size", run.Size)
+	return nil
+}
+
+// sameSum reports whether the file at path has the sha256 sum.
+func sameSum(path, sum string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false
+	}
+	return hex.EncodeToString(h.Sum(nil)) == sum
+}
+
+// writeTemp writes r to path, synced.
+func writeTemp(path string, r io.Reader) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeDurable writes r to path through a temp file in dir, synced and
+// renamed, so path is either absent or complete.
+func writeDurable(dir, path string, r io.Reader) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	if err := writeTemp(tmp.Name(), r); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return archive.SyncDir(dir)
+}
