@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/lifecycle"
 	"github.com/clearway/clearway/internal/mapping"
+	"github.com/clearway/clearway/internal/outbound"
+	"github.com/clearway/clearway/internal/schedule"
 	"github.com/clearway/clearway/internal/sftpd"
 	"github.com/clearway/clearway/internal/sqlite"
 	"github.com/clearway/clearway/internal/watch"
@@ -37,6 +40,10 @@ type Hub struct {
 	SFTP    *sftpd.Server
 	Watch   *watch.Watcher
 	Web     *web.Server
+
+	Outbound  *outbound.Runner
+	Scheduler *schedule.Scheduler
+	jobs      map[string]*partnerJobs // by partner id
 }
 
 // NewHub returns a hub for the config; Open starts it.
@@ -63,7 +70,11 @@ func (h *Hub) Open() error {
 			return err
 		}
 	}
-	return h.openChannels()
+	if err := h.openChannels(); err != nil {
+		return err
+	}
+	h.Scheduler.Start(context.Background())
+	return nil
 }
 
 // OpenStore opens the parts a file goes through — store, archive, intake
@@ -87,7 +98,7 @@ func (h *Hub) OpenStore() error {
 		return err
 	}
 	h.Ingest.SetRouter(router)
-	return nil
+	return h.openJobs()
 }
 
 // openChannels starts the ways files come in: SFTP, watched folders, HTTP.
@@ -141,9 +152,14 @@ func (h *Hub) openChannels() error {
 }
 
 // Close stops the channels (letting open transfers finish, bounded by the
-// config's shutdown_timeout) and closes the store.
+// config's shutdown_timeout) and the scheduled jobs, and closes the store.
 func (h *Hub) Close() error {
 	var errs []error
+	if h.Scheduler != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), h.Config.ShutdownTimeout.Duration)
+		errs = append(errs, h.Scheduler.Stop(ctx))
+		cancel()
+	}
 	if h.Web != nil {
 		errs = append(errs, h.Web.Close())
 	}

@@ -44,6 +44,8 @@ Usage:
   clearway review approve ID --reason CODE --by NAME [--note TEXT]  apply a held change
   clearway review reject  ID --reason CODE --by NAME [--note TEXT]  drop it
   clearway packet export  REF --out FILE.zip                   audit packet: documents, manifest.json, lines.csv
+  clearway outbound run   --partner ID --job NAME              run a scheduled job now ("pull" for a remote partner's pull)
+  clearway outbound list  [--partner ID] [--json]              the outbound deliveries
   clearway mapping check  [FILE...]                            validate mapping files (default: mappings_dir)
   clearway mapping test   MAPPING INPUT [--json]               dry run: the records INPUT gives, or its errors
   clearway version
@@ -96,6 +98,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&ReviewListCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "review" && (sub == "approve" || sub == "reject"):
 		return (&ReviewDecideCommand{Approve: sub == "approve", Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "outbound" && sub == "run":
+		return (&OutboundRunCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
+	case cmd == "outbound" && sub == "list":
+		return (&OutboundListCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "packet" && sub == "export":
 		return (&PacketExportCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "files" && sub == "list":

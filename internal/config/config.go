@@ -279,6 +279,10 @@ type PullConfig struct {
 	After string `yaml:"after"`
 	// Ready is stable (default) or done_file.
 	Ready string `yaml:"ready"`
+	// Prefix is the partner-relative folder pulled files count as arriving
+	// in, so mapping globs match them as they would an upload (default
+	// "inbox": /outgoing/x.edi is journaled as inbox/x.edi).
+	Prefix string `yaml:"prefix"`
 }
 
 // MoveTo returns the remote folder fetched files are moved to, and false when

@@ -64,30 +64,38 @@ func (r *Runner) nextStatus(ctx context.Context, job Job, raw string) (*content,
 		return c, nil // only changes of holds were read: move on
 	}
 	c.items = len(events)
+	header := append([]string{"type", "shipment", "event", "previous", "at", "location"}, identifierColumns...)
+	rows := make([][]string, len(events))
+	objects := make([]any, len(events))
+	for i, e := range events {
+		rows[i] = append([]string{e.Type, e.Shipment, e.Event, e.Previous, e.At, e.Location}, identifierCells(e.Identifiers)...)
+		objects[i] = e
+	}
+	c.data, c.ext, err = render(job.Format, "Status", header, rows, objects)
+	return c, err
+}
+
+// render writes a feed as csv (the default), jsonl (one object a line) or
+// xlsx (one sheet), and returns the file extension.
+func render(format, sheet string, header []string, rows [][]string, objects []any) ([]byte, string, error) {
 	var buf bytes.Buffer
-	switch job.Format {
+	switch format {
 	case "jsonl":
-		c.ext = "jsonl"
 		enc := json.NewEncoder(&buf)
-		for _, e := range events {
-			if err := enc.Encode(e); err != nil {
-				return nil, err
+		for _, o := range objects {
+			if err := enc.Encode(o); err != nil {
+				return nil, "", err
 			}
 		}
-	default:
-		c.ext = "csv"
-		w := csv.NewWriter(&buf)
-		w.Write(append([]string{"type", "shipment", "event", "previous", "at", "location"}, identifierColumns...))
-		for _, e := range events {
-			w.Write(append([]string{e.Type, e.Shipment, e.Event, e.Previous, e.At, e.Location}, identifierCells(e.Identifiers)...))
-		}
-		w.Flush()
-		if err := w.Error(); err != nil {
-			return nil, err
-		}
+		return buf.Bytes(), "jsonl", nil
+	case "xlsx":
+		err := writeXLSX(&buf, sheet, header, rows)
+		return buf.Bytes(), "xlsx", err
 	}
-	c.data = buf.Bytes()
-	return c, nil
+	w := csv.NewWriter(&buf)
+	w.Write(header)
+	w.WriteAll(rows)
+	return buf.Bytes(), "csv", w.Error()
 }
 
 // identifierCells renders identifierColumns, several values space-separated.
@@ -124,24 +132,12 @@ func (r *Runner) nextDocumentRequests(ctx context.Context, job Job, cursor strin
 	if len(rows) == 0 {
 		return c, nil
 	}
-	var buf bytes.Buffer
-	switch job.Format {
-	case "xlsx":
-		c.ext = "xlsx"
-		if err := writeXLSX(&buf, "Document requests", header, rows); err != nil {
-			return nil, err
-		}
-	default:
-		c.ext = "csv"
-		w := csv.NewWriter(&buf)
-		w.Write(header)
-		w.WriteAll(rows)
-		if err := w.Error(); err != nil {
-			return nil, err
-		}
+	objects := make([]any, len(reqs))
+	for i := range reqs {
+		objects[i] = reqs[i]
 	}
-	c.data = buf.Bytes()
-	return c, nil
+	c.data, c.ext, err = render(job.Format, "Document requests", header, rows, objects)
+	return c, err
 }
 
 // writeXLSX writes one sheet with a bold header row (excelize's streaming
