@@ -97,3 +97,81 @@ func countFiles(dir string) int {
 	}
 	return n
 }
+
+// BenchmarkRemotePull1000 is one scheduled pull of 1,000 small X12 350 files
+// from a partner's own server (a real OpenSSH sshd), through the whole hub:
+// pull, intake, pipeline, 997s, push. It reports pulled files/s and the time
+// from the run's start to the last 997 in the partner's incoming folder.
+func BenchmarkRemotePull1000(b *testing.B) {
+	const n = 1000
+	srv := testutil.StartSSHD(b)
+	repo, _ := filepath.Abs("../..")
+	template, _ := os.ReadFile(filepath.Join(repo, "testdata/mappings/x12-350/inbox/edi/350/350_000000101.edi"))
+	round := 0
+	for b.Loop() {
+		b.StopTimer()
+		round++
+		dir := b.TempDir()
+		out, in := srv.Path(fmt.Sprintf("out%d", round)), srv.Path(fmt.Sprintf("in%d", round))
+		os.MkdirAll(out, 0o755)
+		os.MkdirAll(in, 0o755)
+		os.MkdirAll(filepath.Join(dir, "mappings"), 0o755)
+		m350, _ := os.ReadFile(filepath.Join(repo, "mappings", "x12-350.yaml"))
+		os.WriteFile(filepath.Join(dir, "mappings", "x12-350.yaml"), m350, 0o644)
+		cfgPath := filepath.Join(dir, "clearway.yaml")
+		// A daily schedule: the benchmark starts the run itself.
+		os.WriteFile(cfgPath, []byte(fmt.Sprintf(`data_dir: var
+log: {level: error}
+sftp: {listen: ""}
+http: {listen: ""}
+mappings_dir: mappings
+partners:
+  - id: fastclear
+    name: Broker
+    role: broker
+    mappings: [x12-350]
+    remote:
+      address: %s
+      user: %s
+      private_key_file: %s
+      known_hosts_file: %s
+      pull: {path: %s, schedule: "0 3 * * *", after: delete, ready: stable, prefix: inbox/edi/350}
+      push: {path: %s}
+`, srv.Addr, srv.User, srv.ClientKeyFile, srv.KnownHostsFile, out, in)), 0o644)
+		for i := range n {
+			body := strings.Replace(string(template), "000000101", fmt.Sprintf("%09d", 300000+i), 2)
+			os.WriteFile(filepath.Join(out, fmt.Sprintf("350_%06d.edi", i)), []byte(body), 0o644)
+		}
+		cfg, err := loadConfig(cfgPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		hub := NewHub(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err := hub.Open(); err != nil {
+			b.Fatal(err)
+		}
+		hub.jobs["fastclear"].puller.SettleDelay = 0 // files written before the run: one look is enough
+		b.StartTimer()
+		start := time.Now()
+		stats, err := hub.jobs["fastclear"].puller.Run(b.Context())
+		if err != nil || stats.Taken != n {
+			b.Fatalf("pull: %+v %v", stats, err)
+		}
+		pulled := time.Since(start)
+		if err := hub.waitIngested(b.Context(), "fastclear", 5*time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		if err := hub.jobs["fastclear"].push(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+		last := time.Since(start)
+		b.StopTimer()
+		if got := countFiles(in); got != n {
+			b.Fatalf("%d acks in the incoming folder, want %d", got, n)
+		}
+		hub.Close()
+		b.ReportMetric(float64(n)/pulled.Seconds(), "pulled-files/s")
+		b.ReportMetric(last.Seconds(), "s-to-last-ack")
+		b.StartTimer()
+	}
+}
