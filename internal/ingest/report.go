@@ -3,11 +3,10 @@ package ingest
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/clearway/clearway/internal/atomicfile"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
 )
@@ -49,25 +48,5 @@ func RenderReport(f *clearway.File, mappingName string, errs []*mapping.InputErr
 // writeAtomic writes r to path under a temp name and renames it into
 // place, so a partner never downloads half a file.
 func writeAtomic(path string, r io.Reader) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".cw-write-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, r); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o640); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Copy(path, 0o640, r)
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/archive"
+	"github.com/clearway/clearway/internal/atomicfile"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -224,13 +225,13 @@ func (r *Runner) deliver(ctx context.Context, run *sqlite.OutboundRun) error {
 	if err := os.Link(temp, sent); err != nil && !errors.Is(err, os.ErrExist) {
 		return fail(err)
 	}
-	if err := archive.SyncDir(sentDir); err != nil {
+	if err := atomicfile.SyncDir(sentDir); err != nil {
 		return fail(err)
 	}
 	if err := os.Rename(temp, final); err != nil {
 		return fail(err)
 	}
-	if err := archive.SyncDir(outbox); err != nil {
+	if err := atomicfile.SyncDir(outbox); err != nil {
 		return fail(err)
 	}
 	return r.delivered(ctx, run)
@@ -275,23 +276,11 @@ func writeTemp(path string, r io.Reader) error {
 	return f.Close()
 }
 
-// writeDurable writes r to path through a temp file in dir, synced and
-// renamed, so path is either absent or complete.
+// writeDurable writes r to path (in dir, created when missing), so path is
+// either absent or complete.
 func writeDurable(dir, path string, r io.Reader) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp.Close()
-	defer os.Remove(tmp.Name())
-	if err := writeTemp(tmp.Name(), r); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	return archive.SyncDir(dir)
+	return atomicfile.Copy(path, 0o644, r)
 }

@@ -12,12 +12,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/clearway/clearway/internal/atomicfile"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -159,28 +158,8 @@ func Load(ctx context.Context, db *sqlite.DB, ref string) (Contents, error) {
 	return Contents{Shipment: s, Reviews: reviews, Audit: audit}, nil
 }
 
-// WriteFile writes the packet to path atomically: a temp file in the same
-// folder, synced, then renamed, so no reader ever sees half a zip.
+// WriteFile writes the packet to path atomically: no reader ever sees half
+// a zip.
 func WriteFile(path string, c Contents) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := Write(tmp, c); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return Write(w, c) })
 }

@@ -213,10 +213,12 @@ func (db *DB) StateChanges(ctx context.Context, after int64, limit int) ([]Statu
 		return nil, 0, err
 	}
 	rows.Close()
+	idents, err := db.identifiersOf(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
 	for i := range out {
-		if out[i].Identifiers, err = db.identifiers(ctx, ids[i]); err != nil {
-			return nil, 0, err
-		}
+		out[i].Identifiers = idents[i]
 	}
 	return out, last, nil
 }
@@ -247,10 +249,12 @@ func (db *DB) Milestones(ctx context.Context, after int64, limit int) ([]StatusC
 		return nil, err
 	}
 	rows.Close()
+	idents, err := db.identifiersOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out {
-		if out[i].Identifiers, err = db.identifiers(ctx, ids[i]); err != nil {
-			return nil, err
-		}
+		out[i].Identifiers = idents[i]
 	}
 	return out, nil
 }
@@ -297,10 +301,12 @@ func (db *DB) DocumentRequests(ctx context.Context, supplier string) ([]Document
 		return nil, err
 	}
 	rows.Close()
+	idents, err := db.identifiersOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out {
-		if out[i].Identifiers, err = db.identifiers(ctx, ids[i]); err != nil {
-			return nil, err
-		}
+		out[i].Identifiers = idents[i]
 	}
 	return out, nil
 }
@@ -338,4 +344,17 @@ func (db *DB) PacketsDue(ctx context.Context, partner, job string) ([]PacketDue,
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// identifiersOf returns the identifiers of each shipment id, in order.
+func (db *DB) identifiersOf(ctx context.Context, shipments []int64) ([]map[string][]string, error) {
+	out := make([]map[string][]string, len(shipments))
+	for i, id := range shipments {
+		ids, err := db.identifiers(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ids
+	}
+	return out, nil
 }

@@ -58,15 +58,17 @@ func scanReview(row interface{ Scan(...any) error }) (*Review, error) {
 // ListReviews returns the reviews in the given status ("" for all), oldest
 // first.
 func (db *DB) ListReviews(ctx context.Context, status string) ([]*Review, error) {
-	query := `SELECT ` + reviewColumns
-	var args []any
-	if status != "" {
-		query += ` WHERE r.status = ?`
-		args = append(args, status)
+	if status == "" {
+		return db.queryReviews(ctx, "list reviews", ``)
 	}
-	rows, err := db.db.QueryContext(ctx, query+` ORDER BY r.id`, args...)
+	return db.queryReviews(ctx, "list reviews", `WHERE r.status = ?`, status)
+}
+
+// queryReviews returns the reviews a WHERE clause selects, oldest first.
+func (db *DB) queryReviews(ctx context.Context, what, where string, args ...any) ([]*Review, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+reviewColumns+` `+where+` ORDER BY r.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list reviews: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	out := []*Review{}
@@ -216,20 +218,7 @@ func nullID(id int64) any {
 
 // ShipmentReviews returns every review of the shipment, oldest first.
 func (db *DB) ShipmentReviews(ctx context.Context, ref string) ([]*Review, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+reviewColumns+` WHERE s.ref = ? ORDER BY r.id`, ref)
-	if err != nil {
-		return nil, fmt.Errorf("reviews of %s: %w", ref, err)
-	}
-	defer rows.Close()
-	out := []*Review{}
-	for rows.Next() {
-		r, err := scanReview(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.queryReviews(ctx, "reviews of "+ref, `WHERE s.ref = ?`, ref)
 }
 
 // AuditEntry is one row of the audit log.
