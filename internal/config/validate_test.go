@@ -33,7 +33,7 @@ func TestLoad_Mistakes(t *testing.T) {
 			name: "UnknownKeyInFlowMapping",
 			edit: [][2]string{{"after: delete, ready: stable}", "after: delete, ready: stable, retries: 3}"}},
 			path: "partners[1].remote.pull.retries", line: "retries: 3",
-			want: []string{"unknown key (valid keys: after, path, ready, schedule)"},
+			want: []string{"unknown key (valid keys: after, path, prefix, ready, schedule)"},
 		},
 		{
 			name: "UnknownKeyTopLevel",
