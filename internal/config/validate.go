@@ -327,6 +327,9 @@ func (c *Config) validateRemote(l *errorList, rp string, r *RemoteConfig) {
 			l.add(pp+".after", fmt.Sprintf("must be delete or move:/remote/folder, got %q", pl.After))
 		}
 		checkReady(l, pp+".ready", pl.Ready)
+		if pl.Prefix != "" && (path.IsAbs(pl.Prefix) || path.Clean(pl.Prefix) != pl.Prefix || strings.HasPrefix(pl.Prefix, "..")) {
+			l.add(pp+".prefix", fmt.Sprintf("%q must be a clean folder inside the partner's, such as inbox/edi/350", pl.Prefix))
+		}
 	}
 	if r.Push != nil && r.Push.Path == "" {
 		l.add(rp+".push.path", "required: the remote folder to deliver to")

@@ -231,6 +231,12 @@ func TestLoad_Mistakes(t *testing.T) {
 			want: []string{"codes/nope.yaml (resolved to", "not a readable code table file"},
 		},
 		{
+			name: "PullPrefixEscapes",
+			edit: [][2]string{{"after: delete", "after: delete, prefix: ../x"}},
+			path: "partners[1].remote.pull.prefix", line: "prefix: ../x",
+			want: []string{`"../x" must be a clean folder inside the partner's`},
+		},
+		{
 			name: "KnownHostsMissing",
 			edit: [][2]string{{"known_hosts_file: keys/known_hosts", "known_hosts_file: keys/kh"}},
 			path: "partners[1].remote.known_hosts_file", line: "keys/kh",
