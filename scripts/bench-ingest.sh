@@ -3,9 +3,11 @@
 # of 20 lines) through `clearway ingest` with the shipped erp-po-csv mapping,
 # side by side with `sqlite3 .import` of the same file into a bare table.
 # Prints lines/s for both, their ratio (target >= 0.5) and clearway's peak RSS
-# (target < 256 MB). Env: LINES (default 1000000), CLEARWAY_BIN, WORK.
+# (target < 256 MB). Env: LINES (default 1000000), RUNS (default 1; the
+# machine may be shared, so repeat and compare), CLEARWAY_BIN, WORK.
 set -euo pipefail
 LINES=${LINES:-1000000}
+RUNS=${RUNS:-1}
 BIN=${CLEARWAY_BIN:-./bin/clearway}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${WORK:-$(mktemp -d /tmp/bench-ingest.XXXXXX)}
@@ -25,6 +27,10 @@ awk -v n="$LINES" 'BEGIN {
 }' > "$csv"
 size=$(du -m "$csv" | cut -f1)
 
+echo "bench-ingest: $LINES lines ($size MB), $(nproc) cores"
+# One side-by-side run, on a fresh database and a fresh bare table.
+bench_once() {
+rm -rf "$WORK/cw" "$WORK/bare.db"
 mkdir -p "$WORK/cw"
 cat > "$WORK/clearway.yaml" <<YAML
 data_dir: $WORK/cw
@@ -36,7 +42,6 @@ partners:
   - {id: erp, name: ERP, role: erp, mappings: [erp-po-csv]}
 YAML
 
-echo "bench-ingest: $LINES lines ($size MB), $(nproc) cores"
 # clearway: intake (archive + journal) + map + apply, one transaction.
 /usr/bin/time -f "%e %M" -o "$WORK/cw.time" "$BIN" ingest --config "$WORK/clearway.yaml" --partner erp --into inbox/po "$csv" >/dev/null
 read -r cw_s cw_kb < "$WORK/cw.time"
@@ -54,3 +59,5 @@ awk -v l="$LINES" -v c="$cw_s" -v s="$sq_s" -v kb="$cw_kb" -v st="$stored" 'BEGI
   printf "TARGET ratio >= 0.50: %s\n", (cw / sq >= 0.5 ? "PASS" : "FAIL")
   printf "TARGET RSS < 256 MB: %s\n", (kb / 1024 < 256 ? "PASS" : "FAIL")
 }'
+}
+for _ in $(seq "$RUNS"); do bench_once; done

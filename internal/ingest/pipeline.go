@@ -188,19 +188,14 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 	if err != nil {
 		return nil, err
 	}
-	var storeErrs []*mapping.InputError
-	res, err := m.Run(mapping.Input{Name: f.Name, R: src}, func(rec *mapping.Record) error {
-		if len(storeErrs) > 0 {
-			return nil // already rejected: keep mapping only to report its errors
-		}
-		err := tx.ApplyFields(rec.Kind, rec.Names, rec.Values, rec.Source)
-		var re *sqlite.RecordError
-		if errors.As(err, &re) {
-			storeErrs = append(storeErrs, &mapping.InputError{Pos: re.Source, Msg: re.Msg, Hint: "the mapping must give this value"})
-			return nil
-		}
-		return err
-	})
+	// Mapping runs here while the records are stored on the applier's
+	// goroutine: the two overlap on a multi-core machine.
+	a := startApplier(tx)
+	res, err := m.Run(mapping.Input{Name: f.Name, R: src}, a.emit)
+	if aerr := a.finish(); aerr != nil {
+		err = aerr // the store's failure stopped the mapping
+	}
+	storeErrs := a.storeErrs
 	out.Result = res
 	if err != nil {
 		tx.Rollback()

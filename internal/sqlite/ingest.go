@@ -16,6 +16,7 @@ import (
 // and the file's final state commit in one transaction, or none of it does.
 type Ingest struct {
 	db      *DB
+	conn    *sql.Conn // the connection tx runs on, released when it ends
 	tx      *sql.Tx
 	ctx     context.Context
 	file    *clearway.File
@@ -23,7 +24,8 @@ type Ingest struct {
 	hash    string
 	now     string
 
-	shipments map[string]int64 // identifier "kind\x00value" → shipment id, for this file
+	shipments map[ident]int64 // identifier → shipment id, for this file
+	absent    map[ident]bool  // identifiers no shipment had when looked up ahead (prefetch)
 	stmts     map[string]*sql.Stmt
 	fieldsBuf []byte // reused JSON buffers: one stored line at a time
 	sourceBuf []byte
@@ -31,12 +33,14 @@ type Ingest struct {
 	// New lines are inserted in batches (one statement for many rows); a
 	// line that already exists falls back to the audited update path.
 	pending     []pendingFact
-	pendingKeys map[string]bool
-	orders      map[*string][]int // sorted order per shared names slice
-	identity    []int
+	pendingKeys map[factID]bool
+	plans       planCache
 	queries     map[int]string // batch INSERT text by batch size
+	args        []any          // reused batch arguments
+	factMax     int64          // highest facts.id before the next batch; -1 until read
 
-	touched     map[int64]bool             // shipments to re-assess before commit
+	touched     map[int64]bool // shipments to re-assess before commit
+	lastTouched int64
 	packingSets map[string]map[string]bool // packing list document → line keys this file sent
 	Stats       IngestStats
 }
@@ -63,12 +67,25 @@ func (e *RecordError) Error() string { return e.Source.String() + ": " + e.Msg }
 // BeginIngest opens the transaction for one journaled file mapped by the
 // named mapping (its content hash is the mapping's version).
 func (db *DB) BeginIngest(ctx context.Context, f *clearway.File, mappingName, mappingHash string) (*Ingest, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
+	conn, err := db.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin ingest of file %d: %w", f.ID, err)
 	}
-	return &Ingest{db: db, tx: tx, ctx: ctx, file: f, mapping: mappingName, hash: mappingHash, now: db.now(),
-		shipments: map[string]int64{}, stmts: map[string]*sql.Stmt{},
+	// Settings of the connection that writes the file (it keeps them when
+	// back in the pool, where they do no harm). A multi-row INSERT has a
+	// statement journal; in a temp file, a big file would write most of its
+	// pages a second time.
+	if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("begin ingest of file %d: %w", f.ID, err)
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("begin ingest of file %d: %w", f.ID, err)
+	}
+	return &Ingest{db: db, conn: conn, tx: tx, ctx: ctx, file: f, mapping: mappingName, hash: mappingHash, now: db.now(),
+		shipments: map[ident]int64{}, stmts: map[string]*sql.Stmt{}, factMax: -1,
 		Stats: IngestStats{Created: map[string]int{}, Updated: map[string]int{}}}, nil
 }
 
@@ -76,12 +93,21 @@ func (db *DB) BeginIngest(ctx context.Context, f *clearway.File, mappingName, ma
 func (in *Ingest) Rollback() {
 	in.closeStmts()
 	in.tx.Rollback()
+	in.conn.Close()
 }
 
 // Commit records the file as done with the audit summary, re-runs the
-// rules on every shipment the file touched, and commits.
-func (in *Ingest) Commit(records int) error {
-	defer in.closeStmts()
+// rules on every shipment the file touched, and commits. When it fails,
+// nothing of the file was applied.
+func (in *Ingest) Commit(records int) (err error) {
+	defer func() {
+		if err != nil {
+			in.Rollback()
+			return
+		}
+		in.closeStmts()
+		in.conn.Close()
+	}()
 	if err := in.flush(); err != nil {
 		return err
 	}
@@ -169,12 +195,16 @@ func (in *Ingest) Apply(rec clearway.Record) error {
 // ("" = absent), as the mapping engine emits them: the hot path of a big
 // file builds no map per record. names may be shared between records.
 func (in *Ingest) ApplyFields(kind clearway.Kind, names, values []string, source clearway.Position) error {
-	r := recView{kind: kind, names: names, values: values, source: source}
+	return in.apply(recView{kind: kind, names: names, values: values, source: source, plan: in.plans.plan(names)})
+}
+
+// apply resolves the record's shipment and stores it.
+func (in *Ingest) apply(r recView) error {
 	shipment, ok, err := in.resolve(r)
 	if err != nil || !ok {
 		return err
 	}
-	switch kind {
+	switch r.kind {
 	case clearway.KindShipment:
 		return in.applyShipment(shipment, r.record())
 	case clearway.KindDocument:
@@ -192,6 +222,10 @@ type recView struct {
 	kind          clearway.Kind
 	names, values []string
 	source        clearway.Position
+	plan          *namesPlan
+	// The stored JSON of fields and source when encoded ahead (Prepare),
+	// else "".
+	fields, sourceJSON string
 }
 
 func (r recView) get(name string) string {
@@ -215,52 +249,65 @@ func (r recView) record() clearway.Record {
 	return clearway.Record{Kind: r.kind, Fields: f, Source: r.source}
 }
 
+// ident is one shipment identifier: kind (a field of
+// clearway.IdentifierFields) and value.
+type ident struct{ kind, value string }
+
 // resolve finds the one shipment the record's identifiers name, creating it
 // when none is known. Identifiers naming two shipments are never merged: an
 // identifier_conflict review holds the record (ok false).
 func (in *Ingest) resolve(rec recView) (int64, bool, error) {
-	type ident struct{ kind, value string }
-	var ids []ident
-	for _, k := range clearway.IdentifierFields {
-		if v := rec.get(k); v != "" {
-			ids = append(ids, ident{k, v})
+	var shipment int64
+	var unknownBuf [8]int
+	unknown := unknownBuf[:0] // name indexes of identifiers no shipment has yet
+	named, conflict := false, false
+	for _, i := range rec.plan.ids {
+		v := rec.values[i]
+		if v == "" {
+			continue
+		}
+		named = true
+		sid, err := in.lookup(rec.names[i], v)
+		switch {
+		case err != nil:
+			return 0, false, err
+		case sid == 0:
+			unknown = append(unknown, i)
+		case shipment == 0:
+			shipment = sid
+		case sid != shipment:
+			conflict = true
 		}
 	}
-	if len(ids) == 0 {
+	if !named {
 		return 0, false, &RecordError{Source: rec.source, Msg: fmt.Sprintf("%s names no shipment identifier (%s)", rec.kind, strings.Join(clearway.IdentifierFields, ", "))}
 	}
-	found := map[int64]bool{}
-	var unknown []ident
-	for _, id := range ids {
-		sid, err := in.lookup(id.kind, id.value)
-		if err != nil {
-			return 0, false, err
+	if conflict {
+		found := map[int64]bool{}
+		for _, i := range rec.plan.ids {
+			if v := rec.values[i]; v != "" {
+				if sid := in.shipments[ident{rec.names[i], v}]; sid != 0 {
+					found[sid] = true
+				}
+			}
 		}
-		if sid == 0 {
-			unknown = append(unknown, id)
-		} else {
-			found[sid] = true
-		}
+		return 0, false, in.conflict(rec.record(), found)
 	}
-	var shipment int64
-	switch len(found) {
-	case 0:
+	if shipment == 0 {
 		var err error
 		if shipment, err = in.createShipment(); err != nil {
 			return 0, false, err
 		}
-	case 1:
-		for sid := range found {
-			shipment = sid
-		}
-	default:
-		return 0, false, in.conflict(rec.record(), found)
 	}
-	for _, id := range unknown {
+	for _, i := range unknown {
+		id := ident{rec.names[i], rec.values[i]}
 		if _, err := in.exec(`INSERT INTO identifiers (kind, value, shipment_id, file_id) VALUES (?, ?, ?, ?)`, id.kind, id.value, shipment, in.file.ID); err != nil {
 			return 0, false, fmt.Errorf("add identifier %s %s: %w", id.kind, id.value, err)
 		}
-		in.shipments[id.kind+"\x00"+id.value] = shipment
+		// The cache outlives the record: keep the value, not the line it
+		// may be a slice of.
+		id.value = strings.Clone(id.value)
+		in.shipments[id] = shipment
 	}
 	in.touch(shipment)
 	return shipment, true, nil
@@ -268,16 +315,25 @@ func (in *Ingest) resolve(rec recView) (int64, bool, error) {
 
 // touch marks a shipment for re-assessment at commit.
 func (in *Ingest) touch(shipment int64) {
+	if shipment == in.lastTouched {
+		return // the lines of one shipment usually come together
+	}
 	if in.touched == nil {
 		in.touched = map[int64]bool{}
 	}
 	in.touched[shipment] = true
+	in.lastTouched = shipment
 }
 
+// lookup returns the shipment an identifier names, 0 when none does. The
+// identifiers this file names are remembered: a big file names the same
+// few again and again.
 func (in *Ingest) lookup(kind, value string) (int64, error) {
-	key := kind + "\x00" + value
-	if sid, ok := in.shipments[key]; ok {
+	if sid, ok := in.shipments[ident{kind, value}]; ok {
 		return sid, nil
+	}
+	if in.absent[ident{kind, value}] {
+		return 0, nil
 	}
 	s, err := in.stmt(`SELECT shipment_id FROM identifiers WHERE kind = ? AND value = ?`)
 	if err != nil {
@@ -288,7 +344,7 @@ func (in *Ingest) lookup(kind, value string) (int64, error) {
 		return 0, fmt.Errorf("look up %s %s: %w", kind, value, err)
 	}
 	if sid != 0 {
-		in.shipments[key] = sid
+		in.shipments[ident{kind, strings.Clone(value)}] = sid
 	}
 	return sid, nil
 }
@@ -342,21 +398,11 @@ func (in *Ingest) conflict(rec clearway.Record, shipments map[int64]bool) error 
 // factKey is the business key that makes a resent record update, not double.
 func factKey(rec recView, shipment int64) (string, error) {
 	f := rec.get
-	need := func(fields ...string) (string, error) {
-		parts := make([]string, len(fields))
-		for i, k := range fields {
-			if f(k) == "" {
-				return "", &RecordError{Source: rec.source, Msg: fmt.Sprintf("%s needs %s to be stored (its key: %s)", rec.kind, k, strings.Join(fields, " + "))}
-			}
-			parts[i] = f(k)
-		}
-		return strings.Join(parts, "|"), nil
-	}
 	switch rec.kind {
 	case clearway.KindPurchaseOrderLine:
-		return need("po_number", "line_no")
+		return rec.need("po_number", "line_no")
 	case clearway.KindInvoiceLine:
-		return need("invoice_number", "line_no")
+		return rec.need("invoice_number", "line_no")
 	case clearway.KindPackingLine:
 		doc := f("invoice_number")
 		if doc == "" {
@@ -369,7 +415,7 @@ func factKey(rec recView, shipment int64) (string, error) {
 	case clearway.KindValuation:
 		return fmt.Sprintf("S%d", shipment), nil
 	case clearway.KindMilestone:
-		k, err := need("event", "at")
+		k, err := rec.need("event", "at")
 		return fmt.Sprintf("S%d|%s", shipment, k), err
 	case clearway.KindStatusEvent:
 		// DOMAIN.md §4.6: messages are idempotent on (source, code, time, entry/B/L).
@@ -380,185 +426,23 @@ func factKey(rec recView, shipment int64) (string, error) {
 		if ref == "" {
 			ref = fmt.Sprintf("S%d", shipment)
 		}
-		k, err := need("code_list", "code")
+		k, err := rec.need("code_list", "code")
 		return k + "|" + f("at") + "|" + ref, err
 	}
 	return "", &RecordError{Source: rec.source, Msg: fmt.Sprintf("kind %s cannot be stored", rec.kind)}
 }
 
-// order returns the sorted order of a names slice, computed once per
-// slice: the mapping engine shares one names slice per record spec.
-func (in *Ingest) order(names []string) []int {
-	if len(names) == 0 {
-		return nil
+// need joins the two fields of a key, which must both be present.
+func (r recView) need(a, b string) (string, error) {
+	va, vb := r.get(a), r.get(b)
+	missing := a
+	if va != "" {
+		missing = b
 	}
-	if sort.StringsAreSorted(names) { // already in order (Apply sorts): nothing to cache
-		for len(in.identity) < len(names) {
-			in.identity = append(in.identity, len(in.identity))
-		}
-		return in.identity[:len(names)]
+	if va == "" || vb == "" {
+		return "", &RecordError{Source: r.source, Msg: fmt.Sprintf("%s needs %s to be stored (its key: %s + %s)", r.kind, missing, a, b)}
 	}
-	if in.orders == nil {
-		in.orders = map[*string][]int{}
-	}
-	if o, ok := in.orders[&names[0]]; ok && len(o) == len(names) {
-		return o
-	}
-	o := make([]int, len(names))
-	for i := range o {
-		o[i] = i
-	}
-	sort.Slice(o, func(a, b int) bool { return names[o[a]] < names[o[b]] })
-	in.orders[&names[0]] = o
-	return o
-}
-
-// pendingFact is a line waiting for its batch insert.
-type pendingFact struct {
-	kind, key, fields, source string
-	shipment                  int64
-	claim                     string // a preference_program a new line claims: held for review
-}
-
-// batchSize is how many lines one INSERT carries: 64 rows × 10 values stays
-// far below SQLite's variable limit and amortises the per-statement cost.
-const batchSize = 64
-
-// applyFact queues a line for the batch insert; the flush inserts new lines
-// and sends existing ones through updateFact.
-func (in *Ingest) applyFact(shipment int64, key string, rec recView) error {
-	in.fieldsBuf = appendFieldSlices(in.fieldsBuf[:0], rec.names, rec.values, in.order(rec.names))
-	in.sourceBuf = appendPosition(in.sourceBuf[:0], rec.source)
-	k := string(rec.kind) + "\x00" + key
-	if in.pendingKeys[k] { // the same line twice in one batch: keep the order
-		if err := in.flush(); err != nil {
-			return err
-		}
-	}
-	if in.pendingKeys == nil {
-		in.pendingKeys = map[string]bool{}
-	}
-	in.pendingKeys[k] = true
-	p := pendingFact{kind: string(rec.kind), key: key, fields: string(in.fieldsBuf), source: string(in.sourceBuf), shipment: shipment}
-	switch rec.kind {
-	case clearway.KindInvoiceLine:
-		p.claim = rec.get("preference_program")
-	case clearway.KindPackingLine:
-		in.notePackingLine(key)
-	}
-	in.pending = append(in.pending, p)
-	if len(in.pending) >= batchSize {
-		return in.flush()
-	}
-	return nil
-}
-
-// flush inserts the queued lines in one statement; those that already
-// existed come back missing from RETURNING and are updated one by one.
-func (in *Ingest) flush() error {
-	if len(in.pending) == 0 {
-		return nil
-	}
-	batch := in.pending
-	in.pending = in.pending[:0]
-	clear(in.pendingKeys)
-	query := in.insertFactsQuery(len(batch))
-	args := make([]any, 0, 2+len(batch)*5)
-	args = append(args, in.file.ID, in.now)
-	for _, f := range batch {
-		args = append(args, f.kind, f.key, f.shipment, f.fields, f.source)
-	}
-	s, err := in.stmt(query)
-	if err != nil {
-		return err
-	}
-	rows, err := s.QueryContext(in.ctx, args...)
-	if err != nil {
-		return fmt.Errorf("store lines: %w", err)
-	}
-	inserted := make(map[string]bool, len(batch))
-	for rows.Next() {
-		var kind, key string
-		if err := rows.Scan(&kind, &key); err != nil {
-			rows.Close()
-			return err
-		}
-		inserted[kind+"\x00"+key] = true
-		in.Stats.Created[kind]++
-	}
-	if err := rows.Close(); err != nil {
-		return fmt.Errorf("store lines: %w", err)
-	}
-	for _, f := range batch {
-		var err error
-		switch {
-		case !inserted[f.kind+"\x00"+f.key]:
-			err = in.updateFact(f)
-		case f.claim != "":
-			err = in.holdNewClaim(f)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// insertFactsQuery is the INSERT for n lines: ?1–?2 are the file's
-// constants, bound once; each row adds five. Built once per size and file,
-// not on every flush.
-func (in *Ingest) insertFactsQuery(n int) string {
-	if q, ok := in.queries[n]; ok {
-		return q
-	}
-	var q strings.Builder
-	q.WriteString(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, source, updated_at) VALUES `)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		b := 3 + 5*i
-		fmt.Fprintf(&q, "(?%d, ?%d, ?%d, ?%d, ?1, ?%d, ?2)", b, b+1, b+2, b+3, b+4)
-	}
-	q.WriteString(` ON CONFLICT (kind, key) DO NOTHING RETURNING kind, key`)
-	if in.queries == nil {
-		in.queries = map[int]string{}
-	}
-	in.queries[n] = q.String()
-	return in.queries[n]
-}
-
-// updateFact updates a line that already existed, audited with before and
-// after; an identical resend changes nothing.
-func (in *Ingest) updateFact(f pendingFact) error {
-	s, err := in.stmt(`SELECT id, fields, shipment_id FROM facts WHERE kind = ? AND key = ?`)
-	if err != nil {
-		return err
-	}
-	var id, oldShipment int64
-	var before string
-	if err := s.QueryRowContext(in.ctx, f.kind, f.key).Scan(&id, &before, &oldShipment); err != nil {
-		return fmt.Errorf("read %s %s: %w", f.kind, f.key, err)
-	}
-	if before == f.fields && oldShipment == f.shipment {
-		in.Stats.Unchanged++
-		return nil
-	}
-	fields, held, err := in.holdSensitive(id, f, before)
-	if err != nil {
-		return err
-	}
-	f.fields = fields
-	if held && before == f.fields && oldShipment == f.shipment {
-		return nil
-	}
-	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, source = ?, updated_at = ? WHERE id = ?`,
-		f.shipment, f.fields, in.file.ID, f.source, in.now, id); err != nil {
-		return fmt.Errorf("update %s %s: %w", f.kind, f.key, err)
-	}
-	in.Stats.Updated[f.kind]++
-	in.touch(oldShipment)
-	return in.audit("fact", id, "update", []byte(before), []byte(f.fields))
+	return va + "|" + vb, nil
 }
 
 // applyShipment merges shipment-level fields (mode, vessel, eta, …).

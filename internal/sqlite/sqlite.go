@@ -55,6 +55,10 @@ func DSN(path string) string {
 	q.Set("_synchronous", "FULL")
 	// A 64 MiB page cache: a large file keeps two growing indexes hot.
 	q.Set("_cache_size", "-65536")
+	// Prepared statements are kept per connection and reused: re-running
+	// the rules on every shipment a big file touches runs the same few
+	// queries tens of thousands of times.
+	q.Set("_stmt_cache_size", "64")
 	return "file:" + path + "?" + q.Encode()
 }
 

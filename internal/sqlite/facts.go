@@ -1,0 +1,304 @@
+package sqlite
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/clearway/clearway/internal/clearway"
+)
+
+// namesPlan is what the store works out once per names slice: the mapping
+// engine shares one per record spec, so a big file plans each once.
+type namesPlan struct {
+	order []int // the names in sorted order: the JSON key order
+	ids   []int // the identifier fields' indexes, in clearway.IdentifierFields order
+}
+
+// planCache holds the plans of the names slices seen, keyed by the
+// slice's first element.
+type planCache map[*string]*namesPlan
+
+// maxPlans bounds a plan cache: callers that build a fresh names slice per
+// record (Apply) must not make it grow with the file.
+const maxPlans = 256
+
+// plan returns the names slice's plan, computed once per slice.
+func (c *planCache) plan(names []string) *namesPlan {
+	if len(names) == 0 {
+		return &namesPlan{}
+	}
+	if p, ok := (*c)[&names[0]]; ok && len(p.order) == len(names) {
+		return p
+	}
+	p := &namesPlan{order: make([]int, len(names))}
+	for i := range p.order {
+		p.order[i] = i
+	}
+	if !sort.StringsAreSorted(names) {
+		sort.Slice(p.order, func(a, b int) bool { return names[p.order[a]] < names[p.order[b]] })
+	}
+	for _, id := range clearway.IdentifierFields {
+		if i := slices.Index(names, id); i >= 0 {
+			p.ids = append(p.ids, i)
+		}
+	}
+	if *c == nil || len(*c) >= maxPlans {
+		*c = planCache{}
+	}
+	(*c)[&names[0]] = p
+	return p
+}
+
+// pendingFact is a line waiting for its batch insert.
+type pendingFact struct {
+	kind, key, fields, source string
+	shipment                  int64
+	claim                     string // a preference_program a new line claims: held for review
+}
+
+// factID is a line's identity: its kind and business key.
+type factID struct{ kind, key string }
+
+// batchSize is how many lines one INSERT carries: 5 values a row, so 256
+// rows stay far below SQLite's variable limit (32766) while the cost of a
+// statement is spread over many lines.
+const batchSize = 256
+
+// applyFact queues a line for the batch insert; the flush inserts new lines
+// and sends existing ones through updateFact.
+func (in *Ingest) applyFact(shipment int64, key string, rec recView) error {
+	id := factID{string(rec.kind), key}
+	if in.pendingKeys[id] { // the same line twice in one batch: keep the order
+		if err := in.flush(); err != nil {
+			return err
+		}
+	}
+	if in.pendingKeys == nil {
+		in.pendingKeys = make(map[factID]bool, batchSize)
+	}
+	in.pendingKeys[id] = true
+	p := pendingFact{kind: id.kind, key: key, fields: rec.fields, source: rec.sourceJSON, shipment: shipment}
+	if p.fields == "" {
+		in.fieldsBuf = appendFieldSlices(in.fieldsBuf[:0], rec.names, rec.values, rec.plan.order)
+		p.fields = string(in.fieldsBuf)
+	}
+	if p.source == "" {
+		in.sourceBuf = appendPosition(in.sourceBuf[:0], rec.source)
+		p.source = string(in.sourceBuf)
+	}
+	switch rec.kind {
+	case clearway.KindInvoiceLine:
+		p.claim = rec.get("preference_program")
+	case clearway.KindPackingLine:
+		in.notePackingLine(key)
+	}
+	in.pending = append(in.pending, p)
+	if len(in.pending) >= batchSize {
+		return in.flush()
+	}
+	return nil
+}
+
+// flush inserts the queued lines in one statement; those that already
+// existed are left alone by it and updated one by one.
+//
+// Which lines the INSERT added is told by their row ids: a new row gets one
+// above the table's highest (SQLite's rule while that is below the largest
+// integer), and nothing else writes facts while the file's transaction is
+// open. So when the statement added every line, nothing is read back; when
+// it added some, the new rows are the ids above the highest before it.
+func (in *Ingest) flush() error {
+	if len(in.pending) == 0 {
+		return nil
+	}
+	batch := in.pending
+	in.pending = in.pending[:0]
+	clear(in.pendingKeys)
+	if in.factMax < 0 {
+		if err := in.tx.QueryRowContext(in.ctx, `SELECT COALESCE(MAX(id), 0) FROM facts`).Scan(&in.factMax); err != nil {
+			return fmt.Errorf("store lines: %w", err)
+		}
+	}
+	// Near the largest row id SQLite picks ids at random: ask it instead.
+	returning := in.factMax > math.MaxInt64-1<<32
+	args := append(in.args[:0], in.file.ID, in.now)
+	for _, f := range batch {
+		args = append(args, f.kind, f.key, f.shipment, f.fields, f.source)
+	}
+	in.args = args
+	var inserted map[factID]bool // nil: every line of the batch was new
+	var err error
+	if returning {
+		inserted, err = in.insertReturning(batch, args)
+	} else {
+		inserted, err = in.insert(batch, args)
+	}
+	clear(args) // drop the references to this batch's text
+	if err != nil {
+		return err
+	}
+	for _, f := range batch {
+		var err error
+		switch {
+		case inserted != nil && !inserted[factID{f.kind, f.key}]:
+			err = in.updateFact(f)
+		case f.claim != "":
+			in.Stats.Created[f.kind]++
+			err = in.holdNewClaim(f)
+		default:
+			in.Stats.Created[f.kind]++
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insert runs the batch INSERT and returns the lines it added, nil when it
+// added all of them.
+func (in *Ingest) insert(batch []pendingFact, args []any) (map[factID]bool, error) {
+	res, err := in.exec(in.insertFactsQuery(len(batch), false), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store lines: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, fmt.Errorf("store lines: %w", err)
+	}
+	if int(n) == len(batch) {
+		if in.factMax, err = res.LastInsertId(); err != nil {
+			return nil, fmt.Errorf("store lines: %w", err)
+		}
+		return nil, nil
+	}
+	inserted := make(map[factID]bool, n)
+	if n == 0 {
+		return inserted, nil
+	}
+	s, err := in.stmt(`SELECT id, kind, key FROM facts WHERE id > ?`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.QueryContext(in.ctx, in.factMax)
+	if err != nil {
+		return nil, fmt.Errorf("store lines: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var f factID
+		if err := rows.Scan(&id, &f.kind, &f.key); err != nil {
+			return nil, fmt.Errorf("store lines: %w", err)
+		}
+		inserted[f] = true
+		in.factMax = max(in.factMax, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store lines: %w", err)
+	}
+	if len(inserted) != int(n) {
+		return nil, fmt.Errorf("store lines: %d added, %d found above row %d", n, len(inserted), in.factMax)
+	}
+	return inserted, nil
+}
+
+// insertReturning is insert with the added lines named by RETURNING.
+func (in *Ingest) insertReturning(batch []pendingFact, args []any) (map[factID]bool, error) {
+	s, err := in.stmt(in.insertFactsQuery(len(batch), true))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.QueryContext(in.ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store lines: %w", err)
+	}
+	defer rows.Close()
+	inserted := make(map[factID]bool, len(batch))
+	for rows.Next() {
+		var f factID
+		if err := rows.Scan(&f.kind, &f.key); err != nil {
+			return nil, fmt.Errorf("store lines: %w", err)
+		}
+		inserted[f] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store lines: %w", err)
+	}
+	return inserted, nil
+}
+
+// insertFactsQuery is the INSERT for n lines: ?1–?2 are the file's
+// constants, bound once; each row adds five. Built once per size and file,
+// not on every flush.
+func (in *Ingest) insertFactsQuery(n int, returning bool) string {
+	k := n
+	if returning {
+		k = -n
+	}
+	if q, ok := in.queries[k]; ok {
+		return q
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, source, updated_at) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		b := 3 + 5*i
+		q.WriteString("(?")
+		for j, v := range [...]int{b, b + 1, b + 2, b + 3, 1, b + 4, 2} {
+			if j > 0 {
+				q.WriteString(", ?")
+			}
+			q.WriteString(strconv.Itoa(v))
+		}
+		q.WriteByte(')')
+	}
+	q.WriteString(` ON CONFLICT (kind, key) DO NOTHING`)
+	if returning {
+		q.WriteString(` RETURNING kind, key`)
+	}
+	if in.queries == nil {
+		in.queries = map[int]string{}
+	}
+	in.queries[k] = q.String()
+	return in.queries[k]
+}
+
+// updateFact updates a line that already existed, audited with before and
+// after; an identical resend changes nothing.
+func (in *Ingest) updateFact(f pendingFact) error {
+	s, err := in.stmt(`SELECT id, fields, shipment_id FROM facts WHERE kind = ? AND key = ?`)
+	if err != nil {
+		return err
+	}
+	var id, oldShipment int64
+	var before string
+	if err := s.QueryRowContext(in.ctx, f.kind, f.key).Scan(&id, &before, &oldShipment); err != nil {
+		return fmt.Errorf("read %s %s: %w", f.kind, f.key, err)
+	}
+	if before == f.fields && oldShipment == f.shipment {
+		in.Stats.Unchanged++
+		return nil
+	}
+	fields, held, err := in.holdSensitive(id, f, before)
+	if err != nil {
+		return err
+	}
+	f.fields = fields
+	if held && before == f.fields && oldShipment == f.shipment {
+		return nil
+	}
+	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, source = ?, updated_at = ? WHERE id = ?`,
+		f.shipment, f.fields, in.file.ID, f.source, in.now, id); err != nil {
+		return fmt.Errorf("update %s %s: %w", f.kind, f.key, err)
+	}
+	in.Stats.Updated[f.kind]++
+	in.touch(oldShipment)
+	return in.audit("fact", id, "update", []byte(before), []byte(f.fields))
+}
