@@ -285,3 +285,19 @@ func TestHeldChanges(t *testing.T) {
 		t.Fatalf("a resent approved claim opened %d reviews", n)
 	}
 }
+
+// TestFindShipmentPrintedForms finds a shipment by an identifier as people
+// print it: lower case, with hyphens.
+func TestFindShipmentPrintedForms(t *testing.T) {
+	db := MustOpenDB(t)
+	ingestFile(t, db, "1", rec(clearway.KindStatusEvent, "code_list", "cargowise", "code", "CEN", "at", "2026-03-20T14:05:00Z",
+		"entry_number", "59726031178", "bill_of_lading", "MAEU240312345"))
+	for _, ref := range []string{"59726031178", "597-2603117-8", "maeu240312345", "cw-000001"} {
+		if s := show(t, db, ref); s.Ref != "CW-000001" {
+			t.Errorf("%s found %s", ref, s.Ref)
+		}
+	}
+	if _, err := db.FindShipment(context.Background(), "597-0000000-0"); err == nil {
+		t.Error("an unknown entry number found a shipment")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -113,7 +114,16 @@ func (db *DB) ListShipments(ctx context.Context) ([]*ShipmentSummary, error) {
 func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
 	ref = strings.TrimSpace(ref)
 	var id int64
-	err := db.db.QueryRowContext(ctx, `SELECT id FROM shipments WHERE ref = ? UNION ALL SELECT shipment_id FROM identifiers WHERE value = ? LIMIT 1`, ref, ref).Scan(&id)
+	var err error
+	// As typed first, then as mappings usually store identifiers: upper
+	// case, and without the blanks and hyphens of printed forms such as an
+	// entry number 597-2603117-8 (stored 59726031178).
+	for _, v := range lookupForms(ref) {
+		err = db.db.QueryRowContext(ctx, `SELECT id FROM shipments WHERE ref = ? UNION ALL SELECT shipment_id FROM identifiers WHERE value = ? LIMIT 1`, v, v).Scan(&id)
+		if !errors.Is(err, sql.ErrNoRows) {
+			break
+		}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, clearway.Errorf(clearway.ENOTFOUND, "no shipment with ref or identifier %q", ref)
 	}
@@ -164,6 +174,20 @@ func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
 		s.Reviews = append(s.Reviews, r)
 	}
 	return s, rows.Err()
+}
+
+// lookupForms returns ref as typed, upper-cased, and without blanks and
+// hyphens, each once.
+func lookupForms(ref string) []string {
+	upper := strings.ToUpper(ref)
+	bare := strings.NewReplacer(" ", "", "-", "").Replace(upper)
+	forms := []string{ref}
+	for _, f := range []string{upper, bare} {
+		if !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
 }
 
 func (db *DB) identifiers(ctx context.Context, id int64) (map[string][]string, error) {
