@@ -46,6 +46,7 @@ Usage:
   clearway packet export  REF --out FILE.zip                   audit packet: documents, manifest.json, lines.csv
   clearway outbound run   --partner ID --job NAME              run a scheduled job now ("pull" for a remote partner's pull)
   clearway outbound list  [--partner ID] [--json]              the outbound deliveries
+  clearway remote list    [--partner ID] [--json]              files pulled from and pushed to partners' servers
   clearway mapping check  [FILE...]                            validate mapping files (default: mappings_dir)
   clearway mapping test   MAPPING INPUT [--json]               dry run: the records INPUT gives, or its errors
   clearway version
@@ -102,6 +103,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&OutboundRunCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "outbound" && sub == "list":
 		return (&OutboundListCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "remote" && sub == "list":
+		return (&RemoteListCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "packet" && sub == "export":
 		return (&PacketExportCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "files" && sub == "list":

@@ -79,3 +79,36 @@ func (c *OutboundListCommand) Run(ctx context.Context, args []string) error {
 	}
 	return tw.Flush()
 }
+
+// RemoteListCommand lists what was pulled from and pushed to partners' own
+// servers.
+type RemoteListCommand struct{ Stdout io.Writer }
+
+// Run prints the pull and push ledgers, newest first.
+func (c *RemoteListCommand) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("remote list")
+	cfgPath := fs.String("config", "", "config file")
+	partner := fs.String("partner", "", "only this partner")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	db, err := openDB(*cfgPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	list, err := db.ListRemoteTransfers(ctx, *partner)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(c.Stdout, list)
+	}
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DIRECTION\tPARTNER\tSTATE\tATTEMPTS\tSIZE\tUPDATED\tREMOTE PATH\tERROR")
+	for _, t := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", t.Direction, t.Partner, t.State, t.Attempts, t.Size, t.UpdatedAt.Local().Format("2006-01-02 15:04:05"), t.RemotePath, t.Error)
+	}
+	return tw.Flush()
+}

@@ -94,6 +94,10 @@ func TestRemotePartner(t *testing.T) {
 	if !strings.Contains(dm.logs.String(), "impostor") || !strings.Contains(dm.logs.String(), "host key") {
 		t.Fatalf("the log does not say why nothing was pulled for impostor:\n%s", dm.logs)
 	}
+	out, errOut, code := d.clearway(t, "remote", "list", "--partner", "fastclear")
+	if code != 0 || !strings.Contains(out, "pull       fastclear") || !strings.Contains(out, "push       fastclear  sent") {
+		t.Fatalf("remote list: exit %d %s\n%s", code, errOut, out)
+	}
 	if err := dm.stop(t); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
