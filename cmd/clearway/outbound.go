@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
+
+	"github.com/clearway/clearway/internal/sqlite"
 )
 
 // OutboundRunCommand runs one partner's scheduled job now.
@@ -53,31 +56,10 @@ type OutboundListCommand struct{ Stdout io.Writer }
 
 // Run prints the outbound runs, newest first.
 func (c *OutboundListCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("outbound list")
-	cfgPath := fs.String("config", "", "config file")
-	partner := fs.String("partner", "", "only this partner")
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	db, err := openDB(*cfgPath)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	runs, err := db.ListOutbound(ctx, *partner)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return writeJSON(c.Stdout, runs)
-	}
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPARTNER\tJOB\tSTATE\tITEMS\tSIZE\tCREATED\tNAME")
-	for _, r := range runs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.ID, r.Partner, r.Job, r.State, r.Items, r.Size, r.CreatedAt.Local().Format("2006-01-02 15:04:05"), r.Name)
-	}
-	return tw.Flush()
+	return runPartnerList(ctx, c.Stdout, "outbound list", args, (*sqlite.DB).ListOutbound,
+		"ID\tPARTNER\tJOB\tSTATE\tITEMS\tSIZE\tCREATED\tNAME", func(r *sqlite.OutboundRun) []any {
+			return []any{r.ID, r.Partner, r.Job, r.State, r.Items, r.Size, r.CreatedAt.Local().Format("2006-01-02 15:04:05"), r.Name}
+		})
 }
 
 // RemoteListCommand lists what was pulled from and pushed to partners' own
@@ -86,7 +68,17 @@ type RemoteListCommand struct{ Stdout io.Writer }
 
 // Run prints the pull and push ledgers, newest first.
 func (c *RemoteListCommand) Run(ctx context.Context, args []string) error {
-	fs := newFlagSet("remote list")
+	return runPartnerList(ctx, c.Stdout, "remote list", args, (*sqlite.DB).ListRemoteTransfers,
+		"DIRECTION\tPARTNER\tSTATE\tATTEMPTS\tSIZE\tUPDATED\tREMOTE PATH\tERROR", func(t sqlite.RemoteTransfer) []any {
+			return []any{t.Direction, t.Partner, t.State, t.Attempts, t.Size, t.UpdatedAt.Local().Format("2006-01-02 15:04:05"), t.RemotePath, t.Error}
+		})
+}
+
+// runPartnerList is a `… list [--partner ID] [--json]` command: the rows
+// list gives, as a JSON array or a table.
+func runPartnerList[T any](ctx context.Context, w io.Writer, name string, args []string,
+	list func(*sqlite.DB, context.Context, string) ([]T, error), header string, row func(T) []any) error {
+	fs := newFlagSet(name)
 	cfgPath := fs.String("config", "", "config file")
 	partner := fs.String("partner", "", "only this partner")
 	asJSON := fs.Bool("json", false, "print a JSON array")
@@ -98,17 +90,19 @@ func (c *RemoteListCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	list, err := db.ListRemoteTransfers(ctx, *partner)
+	rows, err := list(db, ctx, *partner)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(c.Stdout, list)
+		return writeJSON(w, rows)
 	}
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DIRECTION\tPARTNER\tSTATE\tATTEMPTS\tSIZE\tUPDATED\tREMOTE PATH\tERROR")
-	for _, t := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", t.Direction, t.Partner, t.State, t.Attempts, t.Size, t.UpdatedAt.Local().Format("2006-01-02 15:04:05"), t.RemotePath, t.Error)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		cells := row(r)
+		format := strings.Repeat("%v\t", len(cells)-1) + "%v\n"
+		fmt.Fprintf(tw, format, cells...)
 	}
 	return tw.Flush()
 }
