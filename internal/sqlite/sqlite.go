@@ -50,7 +50,10 @@ func DSN(path string) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
+	// SQLite has one writer, and a big file is ingested in one transaction
+	// (8 s for a million lines): an upload's journal entry waits for it
+	// rather than failing the partner's transfer after a short wait.
+	q.Set("_busy_timeout", "120000")
 	q.Set("_txlock", "immediate")
 	q.Set("_synchronous", "FULL")
 	// A 64 MiB page cache: a large file keeps two growing indexes hot.
