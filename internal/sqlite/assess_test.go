@@ -120,6 +120,15 @@ func TestPacketStory(t *testing.T) {
 	if len(s.Packing) != 1 || s.Packing[0]["container_number"] != "CSQU3054383" {
 		t.Fatalf("packing lines %v, want only the corrected one", s.Packing)
 	}
+	audit, err := db.ShipmentAudit(ctx, s.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(audit, func(e AuditEntry) bool {
+		return e.Entity == "fact" && e.Action == "delete" && strings.Contains(string(e.Before), "CSQU3054384")
+	}) {
+		t.Errorf("the audit trail lacks the replaced packing line")
+	}
 
 	if _, err := db.DecideReview(ctx, held[0].ID, Decision{Approve: true, Reason: "MADE_UP", By: "ana", ReasonCodes: reasonCodes}); err == nil || !strings.Contains(err.Error(), `"MADE_UP" is not one of`) {
 		t.Fatalf("made-up reason code: %v", err)

@@ -243,6 +243,10 @@ func (db *DB) ShipmentAudit(ctx context.Context, ref string) ([]AuditEntry, erro
 		FROM audit_log a WHERE
 		   (a.entity = 'shipment' AND a.entity_id IN (SELECT id FROM s))
 		OR (a.entity = 'fact' AND a.entity_id IN (SELECT id FROM facts WHERE shipment_id IN (SELECT id FROM s)))
+		-- lines a corrected packing list replaced: gone from facts, named by their document
+		OR (a.entity = 'fact' AND a.action = 'delete' AND (
+			json_extract(a.before, '$.invoice_number') IN (SELECT value FROM identifiers WHERE kind = 'invoice_number' AND shipment_id IN (SELECT id FROM s))
+			OR json_extract(a.before, '$.po_number') IN (SELECT value FROM identifiers WHERE kind = 'po_number' AND shipment_id IN (SELECT id FROM s))))
 		OR (a.entity = 'document' AND a.entity_id IN (SELECT id FROM documents WHERE shipment_id IN (SELECT id FROM s)))
 		OR (a.entity = 'review' AND a.entity_id IN (SELECT id FROM reviews WHERE shipment_id IN (SELECT id FROM s)))
 		OR (a.entity = 'file' AND a.entity_id IN (
