@@ -60,6 +60,15 @@ func (h *Hub) Open() error {
 		return err
 	}
 	cfg := h.Config
+	// Edited tolerances, triggers or code tables apply to the shipments
+	// already stored, not only to those the next file touches.
+	n, err := h.DB.ReassessIfRulesChanged(context.Background())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		h.Logger.Info("rules changed; shipments re-assessed", "shipments", n)
+	}
 	if err := h.Ingest.Open(); err != nil {
 		return err
 	}

@@ -2,9 +2,13 @@ package lifecycle
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -116,3 +120,18 @@ func (t *Tables) Events(codeList, code string) ([]Event, string, bool) {
 
 // normCode is the form codes are compared in.
 func normCode(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
+
+// Digest is a hash of every loaded table's meaning (codes, events, agency),
+// independent of load order and YAML layout: when it changes, status
+// messages already stored may mean something else and must be replayed.
+func (t *Tables) Digest() string {
+	h := sha256.New()
+	for _, list := range slices.Sorted(maps.Keys(t.lists)) {
+		fmt.Fprintf(h, "list %q\n", list)
+		m := t.lists[list]
+		for _, code := range slices.Sorted(maps.Keys(m)) {
+			fmt.Fprintf(h, "%q %q %q\n", code, m[code].events, m[code].agency)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
