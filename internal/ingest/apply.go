@@ -18,7 +18,7 @@ import (
 // may use it in between.
 type applier struct {
 	tx   *sqlite.Ingest
-	prep sqlite.Preparer // the mapping goroutine's
+	prep *sqlite.Preparer // the mapping goroutine's
 	cur  *recordBatch
 	full chan *recordBatch // mapped, waiting to be applied
 	free chan *recordBatch // applied, to be filled again
@@ -49,7 +49,7 @@ var errApplyStopped = errors.New("ingest: store stopped")
 
 // startApplier starts applying records to tx.
 func startApplier(tx *sqlite.Ingest) *applier {
-	a := &applier{tx: tx, full: make(chan *recordBatch, applyDepth), free: make(chan *recordBatch, applyDepth+2), done: make(chan struct{})}
+	a := &applier{tx: tx, prep: tx.Preparer(), full: make(chan *recordBatch, applyDepth), free: make(chan *recordBatch, applyDepth+2), done: make(chan struct{})}
 	for range applyDepth + 2 {
 		a.free <- &recordBatch{}
 	}

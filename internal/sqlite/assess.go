@@ -94,12 +94,13 @@ type q interface {
 
 // assessment carries one run of the rules from read to write.
 type assessment struct {
-	ctx    context.Context
-	tx     q
-	rules  *Rules
-	now    string
-	actor  string
-	fileID int64 // the file that caused the run, 0 for a person's decision
+	ctx     context.Context
+	tx      q
+	layouts *layouts
+	rules   *Rules
+	now     string
+	actor   string
+	fileID  int64 // the file that caused the run, 0 for a person's decision
 }
 
 // assess re-runs the pre-file checks and the entry lifecycle on shipment and
@@ -199,8 +200,8 @@ func (a *assessment) load(shipment int64) (*snapshot, error) {
 		if err := rows.Scan(&f.id, &f.kind, &raw, &f.fileID, &f.partner, &f.name); err != nil {
 			return nil, err
 		}
-		f.fields = map[string]string{}
-		if err := json.Unmarshal([]byte(raw), &f.fields); err != nil {
+		var err error
+		if f.fields, err = a.layouts.decode(raw); err != nil {
 			return nil, fmt.Errorf("fact %d: %w", f.id, err)
 		}
 		if f.kind != string(clearway.KindStatusEvent) {

@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -14,8 +14,11 @@ import (
 // namesPlan is what the store works out once per names slice: the mapping
 // engine shares one per record spec, so a big file plans each once.
 type namesPlan struct {
-	order []int // the names in sorted order: the JSON key order
-	ids   []int // the identifier fields' indexes, in clearway.IdentifierFields order
+	kind   clearway.Kind
+	ids    []int   // the identifier fields' indexes, in clearway.IdentifierFields order
+	layout *layout // the stored row layout of kind; nil for kinds not stored as lines
+	pos    []int   // each name's index in layout
+	err    error   // a name the kind has no field for
 }
 
 // planCache holds the plans of the names slices seen, keyed by the
@@ -26,31 +29,41 @@ type planCache map[*string]*namesPlan
 // record (Apply) must not make it grow with the file.
 const maxPlans = 256
 
-// plan returns the names slice's plan, computed once per slice.
-func (c *planCache) plan(names []string) *namesPlan {
+// plan returns the plan of a kind's names slice, computed once per slice.
+func (c *planCache) plan(ls *layouts, kind clearway.Kind, names []string) *namesPlan {
 	if len(names) == 0 {
-		return &namesPlan{}
+		return &namesPlan{kind: kind, layout: ls.current[string(kind)]}
 	}
-	if p, ok := (*c)[&names[0]]; ok && len(p.order) == len(names) {
+	if p, ok := (*c)[&names[0]]; ok && len(p.pos) == len(names) && p.kind == kind {
 		return p
 	}
-	p := &namesPlan{order: make([]int, len(names))}
-	for i := range p.order {
-		p.order[i] = i
-	}
-	if !sort.StringsAreSorted(names) {
-		sort.Slice(p.order, func(a, b int) bool { return names[p.order[a]] < names[p.order[b]] })
-	}
+	p := &namesPlan{kind: kind, layout: ls.current[string(kind)]}
 	for _, id := range clearway.IdentifierFields {
 		if i := slices.Index(names, id); i >= 0 {
 			p.ids = append(p.ids, i)
 		}
+	}
+	if p.layout != nil {
+		p.pos, p.err = p.layout.positions(names)
+	} else {
+		p.pos = make([]int, len(names))
 	}
 	if *c == nil || len(*c) >= maxPlans {
 		*c = planCache{}
 	}
 	(*c)[&names[0]] = p
 	return p
+}
+
+// appendRow encodes a record's values as a stored row (see layout.go).
+func (p *namesPlan) appendRow(buf []byte, values []string, scratch *[]string) ([]byte, error) {
+	if p.err != nil {
+		return buf, p.err
+	}
+	if p.layout == nil {
+		return buf, fmt.Errorf("no stored field layout for kind %q", p.kind)
+	}
+	return p.layout.appendRow(buf, p.pos, values, scratch), nil
 }
 
 // pendingFact is a line waiting for its batch insert.
@@ -83,7 +96,10 @@ func (in *Ingest) applyFact(shipment int64, key string, rec recView) error {
 	in.pendingKeys[id] = true
 	p := pendingFact{kind: id.kind, key: key, fields: rec.fields, source: rec.sourceJSON, shipment: shipment}
 	if p.fields == "" {
-		in.fieldsBuf = appendFieldSlices(in.fieldsBuf[:0], rec.names, rec.values, rec.plan.order)
+		var err error
+		if in.fieldsBuf, err = rec.plan.appendRow(in.fieldsBuf[:0], rec.values, &in.rowScratch); err != nil {
+			return err
+		}
 		p.fields = string(in.fieldsBuf)
 	}
 	if p.source == "" {
@@ -282,7 +298,7 @@ func (in *Ingest) updateFact(f pendingFact) error {
 	if err := s.QueryRowContext(in.ctx, f.kind, f.key).Scan(&id, &before, &oldShipment); err != nil {
 		return fmt.Errorf("read %s %s: %w", f.kind, f.key, err)
 	}
-	if before == f.fields && oldShipment == f.shipment {
+	if oldShipment == f.shipment && in.sameFields(before, f.fields) {
 		in.Stats.Unchanged++
 		return nil
 	}
@@ -300,5 +316,36 @@ func (in *Ingest) updateFact(f pendingFact) error {
 	}
 	in.Stats.Updated[f.kind]++
 	in.touch(oldShipment)
-	return in.audit("fact", id, "update", []byte(before), []byte(f.fields))
+	beforeJSON, err := in.db.layouts.objectJSON(before)
+	if err != nil {
+		return fmt.Errorf("fact %d: %w", id, err)
+	}
+	afterJSON, err := in.db.layouts.objectJSON(f.fields)
+	if err != nil {
+		return err
+	}
+	return in.audit("fact", id, "update", beforeJSON, afterJSON)
+}
+
+// sameFields reports whether two stored rows hold the same fields: the same
+// text, or the same values under different layouts (a row written before
+// the kind's field list changed).
+func (in *Ingest) sameFields(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if layoutPrefix(a) == layoutPrefix(b) { // one layout encodes alike
+		return false
+	}
+	fa, errA := in.db.layouts.decode(a)
+	fb, errB := in.db.layouts.decode(b)
+	return errA == nil && errB == nil && maps.Equal(fa, fb)
+}
+
+// layoutPrefix is a stored row's "[layout" part.
+func layoutPrefix(row string) string {
+	if i := strings.IndexAny(row, ",]"); i >= 0 {
+		return row[:i]
+	}
+	return row
 }

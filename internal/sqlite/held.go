@@ -53,11 +53,12 @@ func (in *Ingest) holdSensitive(factID int64, f pendingFact, before string) (str
 	if err != nil {
 		return "", false, err
 	}
-	old, next := map[string]string{}, map[string]string{}
-	if err := json.Unmarshal([]byte(before), &old); err != nil {
+	old, err := in.db.layouts.decode(before)
+	if err != nil {
 		return "", false, fmt.Errorf("fact %d: %w", factID, err)
 	}
-	if err := json.Unmarshal([]byte(f.fields), &next); err != nil {
+	next, err := in.db.layouts.decode(f.fields)
+	if err != nil {
 		return "", false, err
 	}
 	held := map[string]map[string]change{} // review kind → field → change
@@ -98,8 +99,8 @@ func (in *Ingest) holdSensitive(factID int64, f pendingFact, before string) (str
 			return "", false, err
 		}
 	}
-	fields, _ := json.Marshal(next)
-	return string(fields), true, nil
+	fields, err := in.db.layouts.encode(f.kind, next)
+	return fields, true, err
 }
 
 // beyondTolerance reports whether a stored decimal moved by more than pct
@@ -129,13 +130,16 @@ func (in *Ingest) holdNewClaim(f pendingFact) error {
 	if err := in.tx.QueryRowContext(in.ctx, `SELECT id, fields FROM facts WHERE kind = ? AND key = ?`, f.kind, f.key).Scan(&id, &raw); err != nil {
 		return fmt.Errorf("read %s %s: %w", f.kind, f.key, err)
 	}
-	fields := map[string]string{}
-	if err := json.Unmarshal([]byte(raw), &fields); err != nil {
-		return err
+	fields, err := in.db.layouts.decode(raw)
+	if err != nil {
+		return fmt.Errorf("fact %d: %w", id, err)
 	}
 	delete(fields, "preference_program")
-	stored, _ := json.Marshal(fields)
-	if _, err := in.exec(`UPDATE facts SET fields = ? WHERE id = ?`, string(stored), id); err != nil {
+	stored, err := in.db.layouts.encode(f.kind, fields)
+	if err != nil {
+		return err
+	}
+	if _, err := in.exec(`UPDATE facts SET fields = ? WHERE id = ?`, stored, id); err != nil {
 		return fmt.Errorf("hold claim on %s %s: %w", f.kind, f.key, err)
 	}
 	return in.holdChange(ReviewPreferenceClaim, f.shipment, heldChange{FactID: id, Kind: f.kind, Key: f.key,
@@ -226,7 +230,11 @@ func (in *Ingest) replacePackingLists() error {
 			}
 			in.Stats.Updated[string(clearway.KindPackingLine)]++
 			in.touch(g.shipment)
-			if err := in.audit("fact", g.id, "delete", []byte(g.fields), nil); err != nil {
+			before, err := in.db.layouts.objectJSON(g.fields)
+			if err != nil {
+				return fmt.Errorf("fact %d: %w", g.id, err)
+			}
+			if err := in.audit("fact", g.id, "delete", before, nil); err != nil {
 				return err
 			}
 		}
@@ -243,7 +251,7 @@ func (in *Ingest) assessTouched() error {
 	if err != nil {
 		return err
 	}
-	a := &assessment{ctx: in.ctx, tx: in.tx, rules: rules, now: in.now, actor: "system", fileID: in.file.ID}
+	a := &assessment{ctx: in.ctx, tx: in.tx, layouts: in.db.layouts, rules: rules, now: in.now, actor: "system", fileID: in.file.ID}
 	ids := make([]int64, 0, len(in.touched))
 	for id := range in.touched {
 		ids = append(ids, id)

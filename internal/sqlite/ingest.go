@@ -35,6 +35,7 @@ type Ingest struct {
 	pending     []pendingFact
 	pendingKeys map[factID]bool
 	plans       planCache
+	rowScratch  []string       // appendRow's
 	queries     map[int]string // batch INSERT text by batch size
 	args        []any          // reused batch arguments
 	factMax     int64          // highest facts.id before the next batch; -1 until read
@@ -195,7 +196,7 @@ func (in *Ingest) Apply(rec clearway.Record) error {
 // ("" = absent), as the mapping engine emits them: the hot path of a big
 // file builds no map per record. names may be shared between records.
 func (in *Ingest) ApplyFields(kind clearway.Kind, names, values []string, source clearway.Position) error {
-	return in.apply(recView{kind: kind, names: names, values: values, source: source, plan: in.plans.plan(names)})
+	return in.apply(recView{kind: kind, names: names, values: values, source: source, plan: in.plans.plan(in.db.layouts, kind, names)})
 }
 
 // apply resolves the record's shipment and stores it.

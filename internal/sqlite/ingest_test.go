@@ -143,7 +143,7 @@ func TestIngestSameLineTwiceInOneFile(t *testing.T) {
 	if in.Stats.Created["purchase_order_line"] != 100 || in.Stats.Updated["purchase_order_line"] != 1 {
 		t.Fatalf("stats %+v", in.Stats)
 	}
-	if count(t, db, `SELECT COUNT(*) FROM facts WHERE key = 'PO-1|99' AND fields LIKE '%"quantity":"2"%'`) != 1 {
+	if count(t, db, `SELECT COUNT(*) FROM fact_fields WHERE key = 'PO-1|99' AND field = 'quantity' AND value = '2'`) != 1 {
 		t.Fatal("the later line did not win")
 	}
 }

@@ -2,53 +2,10 @@ package sqlite
 
 import (
 	"encoding/json"
-	"slices"
 	"strconv"
 
 	"github.com/clearway/clearway/internal/clearway"
 )
-
-// appendFields encodes a record's fields as a JSON object, byte for byte as
-// encoding/json would (sorted keys, HTML-safe escaping), without its
-// reflection: it runs once per stored line, and a resent line is compared
-// with its stored text.
-func appendFields(buf []byte, fields map[string]string, keys []string) ([]byte, []string) {
-	keys = keys[:0]
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	buf = append(buf, '{')
-	for i, k := range keys {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = appendString(buf, k)
-		buf = append(buf, ':')
-		buf = appendString(buf, fields[k])
-	}
-	return append(buf, '}'), keys
-}
-
-// appendFieldSlices is appendFields for parallel slices, in the given
-// (sorted) order, leaving out absent ("") values as the map form would.
-func appendFieldSlices(buf []byte, names, values []string, order []int) []byte {
-	buf = append(buf, '{')
-	first := true
-	for _, i := range order {
-		if values[i] == "" {
-			continue
-		}
-		if !first {
-			buf = append(buf, ',')
-		}
-		first = false
-		buf = appendString(buf, names[i])
-		buf = append(buf, ':')
-		buf = appendString(buf, values[i])
-	}
-	return append(buf, '}')
-}
 
 // appendString writes s as a JSON string; anything beyond plain printable
 // ASCII goes through encoding/json so the escaping stays identical.

@@ -240,8 +240,10 @@ func (db *DB) Milestones(ctx context.Context, after int64, limit int) ([]StatusC
 		if err := rows.Scan(&c.Seq, &raw, &c.Shipment, &id); err != nil {
 			return nil, err
 		}
-		f := map[string]string{}
-		json.Unmarshal([]byte(raw), &f)
+		f, err := db.layouts.decode(raw)
+		if err != nil {
+			return nil, fmt.Errorf("milestone %d: %w", c.Seq, err)
+		}
 		c.Type, c.Event, c.At, c.Location = "milestone", f["event"], f["at"], f["location"]
 		out, ids = append(out, c), append(ids, id)
 	}

@@ -24,18 +24,26 @@ type Prepared struct {
 // Preparer prepares records. It is not safe for concurrent use; a record it
 // prepared may be applied on any goroutine.
 type Preparer struct {
-	plans planCache
-	buf   []byte
+	layouts *layouts
+	plans   planCache
+	buf     []byte
+	scratch []string
 }
+
+// Preparer returns a preparer for records this transaction will apply.
+func (in *Ingest) Preparer() *Preparer { return &Preparer{layouts: in.db.layouts} }
 
 // Prepare encodes p in place. p.Names must not change afterwards.
 func (pr *Preparer) Prepare(p *Prepared) {
-	p.plan = pr.plans.plan(p.Names)
+	p.plan = pr.plans.plan(pr.layouts, p.Kind, p.Names)
 	p.fields, p.source = "", ""
 	if p.Kind == clearway.KindShipment || p.Kind == clearway.KindDocument {
 		return
 	}
-	pr.buf = appendFieldSlices(pr.buf[:0], p.Names, p.Values, p.plan.order)
+	var err error
+	if pr.buf, err = p.plan.appendRow(pr.buf[:0], p.Values, &pr.scratch); err != nil {
+		return // left to ApplyPrepared, which reports the error in order
+	}
 	p.fields = string(pr.buf)
 	pr.buf = appendPosition(pr.buf[:0], p.Source)
 	p.source = string(pr.buf)
@@ -54,7 +62,7 @@ func (in *Ingest) ApplyPrepared(recs []Prepared) (int, error) {
 		p := &recs[i]
 		plan := p.plan
 		if plan == nil {
-			plan = in.plans.plan(p.Names)
+			plan = in.plans.plan(in.db.layouts, p.Kind, p.Names)
 		}
 		if err := in.apply(recView{kind: p.Kind, names: p.Names, values: p.Values, source: p.Source, plan: plan, fields: p.fields, sourceJSON: p.source}); err != nil {
 			return i, err
@@ -80,7 +88,7 @@ func (in *Ingest) prefetch(recs []Prepared) error {
 		p := &recs[i]
 		plan := p.plan
 		if plan == nil {
-			plan = in.plans.plan(p.Names)
+			plan = in.plans.plan(in.db.layouts, p.Kind, p.Names)
 		}
 		for _, j := range plan.ids {
 			id := ident{p.Names[j], p.Values[j]}

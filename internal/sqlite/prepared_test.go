@@ -36,7 +36,7 @@ func ingestPrepared(t *testing.T, db *DB, sum string, recs []Prepared) *Ingest {
 		t.Fatal(err)
 	}
 	total := len(recs)
-	var pr Preparer
+	pr := in.Preparer()
 	for i := range recs {
 		pr.Prepare(&recs[i])
 	}
@@ -80,7 +80,7 @@ func TestApplyPreparedResendOverlap(t *testing.T) {
 	if n := count(t, db, `SELECT COUNT(*) FROM facts`); n != 900 {
 		t.Errorf("%d facts, want 900", n)
 	}
-	if n := count(t, db, `SELECT COUNT(*) FROM facts WHERE fields LIKE '%"quantity":"2"%' AND file_id = 2`); n != 100 {
+	if n := count(t, db, `SELECT COUNT(*) FROM fact_fields JOIN facts ON facts.id = fact_id WHERE field = 'quantity' AND value = '2' AND file_id = 2`); n != 100 {
 		t.Errorf("%d changed lines from file 2, want 100", n)
 	}
 	if n := count(t, db, `SELECT COUNT(*) FROM audit_log WHERE entity = 'fact' AND action = 'update'`); n != 100 {

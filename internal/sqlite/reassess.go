@@ -101,7 +101,7 @@ func (db *DB) ReassessAll(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		a := &assessment{ctx: ctx, tx: tx, rules: rules, now: db.now(), actor: "system"}
+		a := &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: db.now(), actor: "system"}
 		for _, id := range ids {
 			if err := a.assess(id); err != nil {
 				tx.Rollback()

@@ -121,7 +121,7 @@ func (db *DB) DecideReview(ctx context.Context, id int64, d Decision) (*Review, 
 		return nil, err
 	}
 	now := db.now()
-	a := &assessment{ctx: ctx, tx: tx, rules: rules, now: now, actor: "user:" + d.By}
+	a := &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: now, actor: "user:" + d.By}
 	var shipments []int64
 	var shipment int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(shipment_id, 0) FROM reviews WHERE id = ?`, id).Scan(&shipment); err != nil {
@@ -184,10 +184,11 @@ func (a *assessment) applyHeld(r *Review) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	fields := map[string]string{}
-	if err := json.Unmarshal([]byte(raw), &fields); err != nil {
-		return 0, err
+	fields, err := a.layouts.decode(raw)
+	if err != nil {
+		return 0, fmt.Errorf("fact %d: %w", h.FactID, err)
 	}
+	before, _ := json.Marshal(fields)
 	for name, c := range h.Changes {
 		if fields[name] != c.From {
 			return 0, clearway.Errorf(clearway.EINVALID, "review %d: %s %s changed since: %s is now %q, the change was from %q; reject this review",
@@ -199,14 +200,18 @@ func (a *assessment) applyHeld(r *Review) (int64, error) {
 			fields[name] = c.To
 		}
 	}
+	stored, err := a.layouts.encode(h.Kind, fields)
+	if err != nil {
+		return 0, fmt.Errorf("review %d: %w", r.ID, err)
+	}
 	updated, _ := json.Marshal(fields)
 	// The line's lineage becomes the file that proposed the change; the
 	// person who approved it is in the audit log.
 	if _, err := a.tx.ExecContext(a.ctx, `UPDATE facts SET fields = ?, file_id = COALESCE(?, file_id), updated_at = ? WHERE id = ?`,
-		string(updated), nullID(r.FileID), a.now, h.FactID); err != nil {
+		stored, nullID(r.FileID), a.now, h.FactID); err != nil {
 		return 0, fmt.Errorf("apply review %d: %w", r.ID, err)
 	}
-	return shipment, a.audit("fact", h.FactID, "update", []byte(raw), updated)
+	return shipment, a.audit("fact", h.FactID, "update", before, updated)
 }
 
 func nullID(id int64) any {

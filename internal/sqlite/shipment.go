@@ -220,8 +220,10 @@ func (db *DB) shipmentFacts(ctx context.Context, s *Shipment) error {
 		if err := rows.Scan(&kind, &raw, &fileID, &name); err != nil {
 			return err
 		}
-		fields := map[string]string{}
-		json.Unmarshal([]byte(raw), &fields)
+		fields, err := db.layouts.decode(raw)
+		if err != nil {
+			return fmt.Errorf("shipment %s: %w", s.Ref, err)
+		}
 		switch clearway.Kind(kind) {
 		case clearway.KindInvoiceLine:
 			s.Lines = append(s.Lines, fields)

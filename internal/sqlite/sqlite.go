@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -35,6 +36,8 @@ type DB struct {
 	// Rules are re-run on a shipment whenever its facts change; nil means
 	// DefaultRules.
 	Rules *Rules
+
+	layouts *layouts // how facts.fields rows are laid out, loaded at Open
 }
 
 // NewDB returns a DB for the file at path; call Open before use.
@@ -74,16 +77,52 @@ func (db *DB) Open() error {
 	if err := os.MkdirAll(filepath.Dir(db.Path), 0o750); err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
+	if _, err := os.Stat(db.Path); errors.Is(err, fs.ErrNotExist) {
+		if err := createFile(db.Path); err != nil {
+			return fmt.Errorf("create database %s: %w", db.Path, err)
+		}
+	}
 	sdb, err := sql.Open("sqlite3", DSN(db.Path))
 	if err != nil {
 		return fmt.Errorf("open database %s: %w", db.Path, err)
 	}
 	db.db = sdb
-	if err := db.migrate(context.Background()); err != nil {
+	ctx := context.Background()
+	if err := db.migrate(ctx); err != nil {
 		sdb.Close()
 		return fmt.Errorf("migrate %s: %w", db.Path, err)
 	}
+	if db.layouts, err = loadLayouts(ctx, sdb); err != nil {
+		sdb.Close()
+		return fmt.Errorf("open %s: %w", db.Path, err)
+	}
+	if err := db.compactObjectRows(ctx); err != nil {
+		sdb.Close()
+		return fmt.Errorf("open %s: %w", db.Path, err)
+	}
 	return nil
+}
+
+// pageSize is the page size of new stores. A big file's transaction writes
+// every page twice (to the WAL, then at the checkpoint), a system call a
+// page: 16 KiB pages made the million-line ingest a third faster than the
+// default 4 KiB. A store's page size is fixed when it is created.
+const pageSize = 16384
+
+// createFile creates an empty store with pageSize pages in WAL mode.
+func createFile(path string) error {
+	sdb, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+	sdb.SetMaxOpenConns(1)
+	for _, pragma := range []string{fmt.Sprintf("PRAGMA page_size = %d", pageSize), "PRAGMA journal_mode = WAL"} {
+		if _, err := sdb.Exec(pragma); err != nil {
+			return fmt.Errorf("%s: %w", pragma, err)
+		}
+	}
+	return sdb.Close()
 }
 
 // Close closes the database.
