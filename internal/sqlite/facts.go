@@ -141,7 +141,7 @@ func (in *Ingest) flush() error {
 	}
 	// Near the largest row id SQLite picks ids at random: ask it instead.
 	returning := in.factMax > math.MaxInt64-1<<32
-	args := append(in.args[:0], in.file.ID, in.now)
+	args := append(in.args[:0], in.file.ID)
 	for _, f := range batch {
 		args = append(args, f.kind, f.key, f.shipment, f.fields, f.source)
 	}
@@ -260,14 +260,14 @@ func (in *Ingest) insertFactsQuery(n int, returning bool) string {
 		return q
 	}
 	var q strings.Builder
-	q.WriteString(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, source, updated_at) VALUES `)
+	q.WriteString(`INSERT INTO facts (kind, key, shipment_id, fields, file_id, source) VALUES `)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			q.WriteByte(',')
 		}
-		b := 3 + 5*i
+		b := 2 + 5*i
 		q.WriteString("(?")
-		for j, v := range [...]int{b, b + 1, b + 2, b + 3, 1, b + 4, 2} {
+		for j, v := range [...]int{b, b + 1, b + 2, b + 3, 1, b + 4} {
 			if j > 0 {
 				q.WriteString(", ?")
 			}
@@ -310,8 +310,8 @@ func (in *Ingest) updateFact(f pendingFact) error {
 	if held && before == f.fields && oldShipment == f.shipment {
 		return nil
 	}
-	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, source = ?, updated_at = ? WHERE id = ?`,
-		f.shipment, f.fields, in.file.ID, f.source, in.now, id); err != nil {
+	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, source = ? WHERE id = ?`,
+		f.shipment, f.fields, in.file.ID, f.source, id); err != nil {
 		return fmt.Errorf("update %s %s: %w", f.kind, f.key, err)
 	}
 	in.Stats.Updated[f.kind]++

@@ -207,8 +207,8 @@ func (a *assessment) applyHeld(r *Review) (int64, error) {
 	updated, _ := json.Marshal(fields)
 	// The line's lineage becomes the file that proposed the change; the
 	// person who approved it is in the audit log.
-	if _, err := a.tx.ExecContext(a.ctx, `UPDATE facts SET fields = ?, file_id = COALESCE(?, file_id), updated_at = ? WHERE id = ?`,
-		stored, nullID(r.FileID), a.now, h.FactID); err != nil {
+	if _, err := a.tx.ExecContext(a.ctx, `UPDATE facts SET fields = ?, file_id = COALESCE(?, file_id) WHERE id = ?`,
+		stored, nullID(r.FileID), h.FactID); err != nil {
 		return 0, fmt.Errorf("apply review %d: %w", r.ID, err)
 	}
 	return shipment, a.audit("fact", h.FactID, "update", before, updated)
