@@ -18,7 +18,8 @@ type Ingest struct {
 	db      *DB
 	conn    *sql.Conn // the connection tx runs on, released when it ends
 	tx      *sql.Tx
-	ctx     context.Context
+	ctx     context.Context // for statements: never cancelled (see BeginIngest)
+	cancel  context.Context // the caller's, checked between records
 	file    *clearway.File
 	mapping string
 	hash    string
@@ -85,7 +86,11 @@ func (db *DB) BeginIngest(ctx context.Context, f *clearway.File, mappingName, ma
 		conn.Close()
 		return nil, fmt.Errorf("begin ingest of file %d: %w", f.ID, err)
 	}
-	return &Ingest{db: db, conn: conn, tx: tx, ctx: ctx, file: f, mapping: mappingName, hash: mappingHash, now: db.now(),
+	// Statements run without the caller's cancellation: with it, the
+	// driver runs every statement on a goroutine of its own, and a big file
+	// runs hundreds of thousands. apply checks the caller's context instead,
+	// between records.
+	return &Ingest{db: db, conn: conn, tx: tx, ctx: context.WithoutCancel(ctx), cancel: ctx, file: f, mapping: mappingName, hash: mappingHash, now: db.now(),
 		shipments: map[ident]int64{}, stmts: map[string]*sql.Stmt{}, factMax: -1,
 		Stats: IngestStats{Created: map[string]int{}, Updated: map[string]int{}}}, nil
 }
@@ -201,6 +206,9 @@ func (in *Ingest) ApplyFields(kind clearway.Kind, names, values []string, source
 
 // apply resolves the record's shipment and stores it.
 func (in *Ingest) apply(r recView) error {
+	if err := in.cancel.Err(); err != nil {
+		return fmt.Errorf("ingest of file %d stopped: %w", in.file.ID, err)
+	}
 	shipment, ok, err := in.resolve(r)
 	if err != nil || !ok {
 		return err

@@ -58,6 +58,7 @@ func DSN(path string) string {
 	// rather than failing the partner's transfer after a short wait.
 	q.Set("_busy_timeout", "120000")
 	q.Set("_txlock", "immediate")
+	q.Set("_mutex", "no")
 	q.Set("_synchronous", "FULL")
 	// A 64 MiB page cache: a large file keeps two growing indexes hot.
 	q.Set("_cache_size", "-65536")
