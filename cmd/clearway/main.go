@@ -19,6 +19,13 @@ import (
 var version = ""
 
 func main() {
+	// The Go heap holds records in passing; the store's memory is SQLite's
+	// page cache, outside it. Collecting at 5× the live heap rather than 2×
+	// cut a million-line ingest by a tenth, for ~30 MB more at peak.
+	// GOGC, when set, still decides.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	os.Exit(Run(ctx, os.Args[1:], os.Stdout, os.Stderr))

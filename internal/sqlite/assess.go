@@ -111,17 +111,51 @@ func (a *assessment) assess(shipment int64) error {
 	// A shipment known only from purchase-order lines has nothing to file
 	// yet: its checks start with the pre-alert. Big ERP exports touch tens
 	// of thousands of these, so this is decided without loading them.
-	var planned bool
-	if err := a.tx.QueryRowContext(a.ctx, `SELECT state = 'PLANNED' AND fields = '{}'
-		AND NOT EXISTS (SELECT 1 FROM facts WHERE shipment_id = ?1 AND kind != 'purchase_order_line')
-		AND NOT EXISTS (SELECT 1 FROM documents WHERE shipment_id = ?1)
-		AND NOT EXISTS (SELECT 1 FROM reviews WHERE shipment_id = ?1)
-		FROM shipments WHERE id = ?1`, shipment).Scan(&planned); err != nil {
+	planned, err := a.plannedOnly([]int64{shipment})
+	if err != nil {
 		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
 	}
-	if planned {
+	if planned[shipment] {
 		return nil
 	}
+	return a.assessLoaded(shipment)
+}
+
+// plannedWhere is true of a shipment s known only from purchase-order lines.
+const plannedWhere = `s.state = 'PLANNED' AND s.fields = '{}'
+	AND NOT EXISTS (SELECT 1 FROM facts WHERE shipment_id = s.id AND kind != 'purchase_order_line')
+	AND NOT EXISTS (SELECT 1 FROM documents WHERE shipment_id = s.id)
+	AND NOT EXISTS (SELECT 1 FROM reviews WHERE shipment_id = s.id)`
+
+// plannedOnly returns which of the shipments are known only from
+// purchase-order lines, a query per 500 rather than one each.
+func (a *assessment) plannedOnly(ids []int64) (map[int64]bool, error) {
+	planned := map[int64]bool{}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		list, _ := json.Marshal(chunk)
+		rows, err := a.tx.QueryContext(a.ctx, `SELECT s.id FROM json_each(?) j JOIN shipments s ON s.id = j.value WHERE `+plannedWhere, string(list))
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			planned[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return planned, nil
+}
+
+// assessLoaded is assess for a shipment that has more than PO lines.
+func (a *assessment) assessLoaded(shipment int64) error {
 	s, err := a.load(shipment)
 	if err != nil {
 		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)

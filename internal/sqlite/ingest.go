@@ -40,6 +40,7 @@ type Ingest struct {
 	queries     map[int]string // batch INSERT text by batch size
 	args        []any          // reused batch arguments
 	factMax     int64          // highest facts.id before the next batch; -1 until read
+	shipmentMax int64          // highest shipments.id; -1 until read
 
 	touched     map[int64]bool // shipments to re-assess before commit
 	lastTouched int64
@@ -91,7 +92,7 @@ func (db *DB) BeginIngest(ctx context.Context, f *clearway.File, mappingName, ma
 	// runs hundreds of thousands. apply checks the caller's context instead,
 	// between records.
 	return &Ingest{db: db, conn: conn, tx: tx, ctx: context.WithoutCancel(ctx), cancel: ctx, file: f, mapping: mappingName, hash: mappingHash, now: db.now(),
-		shipments: map[ident]int64{}, stmts: map[string]*sql.Stmt{}, factMax: -1,
+		shipments: map[ident]int64{}, stmts: map[string]*sql.Stmt{}, factMax: -1, shipmentMax: -1,
 		Stats: IngestStats{Created: map[string]int{}, Updated: map[string]int{}}}, nil
 }
 
@@ -359,23 +360,25 @@ func (in *Ingest) lookup(kind, value string) (int64, error) {
 }
 
 func (in *Ingest) createShipment() (int64, error) {
-	res, err := in.exec(`INSERT INTO shipments (ref, created_at, updated_at) VALUES ('new:' || hex(randomblob(8)), ?, ?)`, in.now, in.now)
-	if err != nil {
-		return 0, fmt.Errorf("create shipment: %w", err)
+	// The id is chosen here, as SQLite would (one above the highest), so
+	// the row is written once with its ref: the file's transaction holds
+	// the write lock, so no one else adds a shipment meanwhile.
+	if in.shipmentMax < 0 {
+		if err := in.tx.QueryRowContext(in.ctx, `SELECT COALESCE(MAX(id), 0) FROM shipments`).Scan(&in.shipmentMax); err != nil {
+			return 0, fmt.Errorf("create shipment: %w", err)
+		}
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
-	}
+	id := in.shipmentMax + 1
 	ref := ShipmentRef(id)
-	if _, err := in.exec(`UPDATE shipments SET ref = ? WHERE id = ?`, ref, id); err != nil {
+	if _, err := in.exec(`INSERT INTO shipments (id, ref, created_at, updated_at) VALUES (?, ?, ?, ?)`, id, ref, in.now, in.now); err != nil {
 		return 0, fmt.Errorf("create shipment: %w", err)
 	}
+	in.shipmentMax = id
 	if _, err := in.exec(`INSERT INTO identifiers (kind, value, shipment_id, file_id) VALUES ('shipment_ref', ?, ?, ?)`, ref, id, in.file.ID); err != nil {
 		return 0, fmt.Errorf("create shipment: %w", err)
 	}
 	in.Stats.ShipmentsCreated++
-	return id, in.audit("shipment", id, "create", nil, []byte(fmt.Sprintf(`{"ref":%q}`, ref)))
+	return id, in.audit("shipment", id, "create", nil, []byte(`{"ref":"`+ref+`"}`))
 }
 
 // ShipmentRef is Clearway's own reference for a shipment id.

@@ -102,8 +102,16 @@ func (db *DB) ReassessAll(ctx context.Context) (int, error) {
 			return n, err
 		}
 		a := &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: db.now(), actor: "system"}
+		planned, err := a.plannedOnly(ids)
+		if err != nil {
+			tx.Rollback()
+			return n, fmt.Errorf("re-assess shipments: %w", err)
+		}
 		for _, id := range ids {
-			if err := a.assess(id); err != nil {
+			if planned[id] {
+				continue
+			}
+			if err := a.assessLoaded(id); err != nil {
 				tx.Rollback()
 				return n, err
 			}
