@@ -54,6 +54,11 @@ func (pr *Preparer) Prepare(p *Prepared) {
 // error and returns the index of the record it could not apply (len(recs)
 // when all were applied).
 func (in *Ingest) ApplyPrepared(recs []Prepared) (int, error) {
+	if len(in.shipments) > maxCachedIdentifiers {
+		// A new map: a cleared one keeps its size. The identifiers this
+		// file added are in its transaction, where lookups find them.
+		in.shipments = make(map[ident]int64, maxCachedIdentifiers/4)
+	}
 	if err := in.prefetch(recs); err != nil {
 		return 0, err
 	}
@@ -70,6 +75,10 @@ func (in *Ingest) ApplyPrepared(recs []Prepared) (int, error) {
 	}
 	return len(recs), nil
 }
+
+// maxCachedIdentifiers bounds the identifiers a file's ingest remembers,
+// so memory stays flat however many shipments a file names.
+const maxCachedIdentifiers = 20_000
 
 // maxPrefetch is how many identifier values one look-up query carries.
 const maxPrefetch = 128
