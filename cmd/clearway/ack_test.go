@@ -142,3 +142,41 @@ func TestAckOfRejectedFileRejectsEverySet(t *testing.T) {
 		t.Fatalf("ack does not reject both sets:\n%s", body)
 	}
 }
+
+// An ack is queued in the transaction that settles its file: when it cannot
+// reach the outbox (here the outbox is not a folder; a crash right after the
+// commit leaves the same state), it waits in the store and the next start
+// delivers it.
+func TestAckQueuedUntilDelivered(t *testing.T) {
+	d := newDemo(t)
+	repo, _ := filepath.Abs("../..")
+	m350, _ := os.ReadFile(filepath.Join(repo, "mappings", "x12-350.yaml"))
+	d.withMappings(t, map[string]string{"x12-350.yaml": string(m350)}, "[x12-350]")
+	good := filepath.Join(repo, "testdata/mappings/x12-350/inbox/edi/350/350_000000101.edi")
+	outbox := filepath.Join(d.dir, "var", "partners", "acme", "outbox")
+	os.MkdirAll(filepath.Dir(outbox), 0o755)
+	if err := os.WriteFile(outbox, []byte("in the way"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := d.clearway(t, "ingest", "--partner", "acme", "--into", "inbox/edi/350", good)
+	if code != 0 || !strings.Contains(out, "done") {
+		t.Fatalf("ingest: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "write ack") {
+		t.Fatalf("the failed delivery was not logged:\n%s", errOut)
+	}
+	os.Remove(outbox)
+	dm := d.start(t)
+	defer dm.stop(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		entries, _ := os.ReadDir(outbox)
+		if len(entries) == 1 && strings.HasPrefix(entries[0].Name(), "997-") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox after restart: %v, want the queued 997", entries)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

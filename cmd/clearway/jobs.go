@@ -114,6 +114,12 @@ func (h *Hub) waitIngested(ctx context.Context, partner string, timeout time.Dur
 			}
 			waiting += len(files)
 		}
+		// A settled file's acks reach the outbox just after its commit.
+		acks, err := h.DB.PendingAcks(ctx, partner, 0)
+		if err != nil {
+			return err
+		}
+		waiting += len(acks)
 		if waiting == 0 {
 			return nil
 		}

@@ -14,17 +14,19 @@ import (
 	"github.com/clearway/clearway/internal/ack"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
+	"github.com/clearway/clearway/internal/sqlite"
 	"github.com/clearway/clearway/internal/x12"
 )
 
-// writeAcks answers an inbound X12 file: a 997 (or 999, per partner) for
+// queueAcks answers an inbound X12 file: a 997 (or 999, per partner) for
 // each interchange with functional groups, and a TA1 when asked for or when
-// the envelope itself is bad. No acks for inbound acks. They go to the
-// partner's /outbox, written atomically. A failure here is logged: the file
-// itself is already settled.
-func (p *Pipeline) writeAcks(ctx context.Context, out *Outcome) {
+// the envelope itself is bad. No acks for inbound acks. They are queued in
+// the transaction that settles the file (deliverAcks writes them to the
+// partner's /outbox), so a crash between the two cannot lose one. An ack
+// that cannot be built is logged: the file itself is settled either way.
+func (p *Pipeline) queueAcks(q sqlite.AckQueue, out *Outcome) error {
 	if out.Result == nil || len(out.Result.Interchanges) == 0 {
-		return
+		return nil
 	}
 	f := out.File
 	kind := ack.Kind997
@@ -41,30 +43,33 @@ func (p *Pipeline) writeAcks(ctx context.Context, out *Outcome) {
 	for _, ic := range ics {
 		needAck, needTA1 := ack.Needed(ic)
 		if needAck {
-			if err := p.writeAck(ctx, f, string(kind), now, func(isa, gs int64) ([]byte, error) {
+			if err := p.queueAck(q, f, string(kind), now, func(isa, gs int64) ([]byte, error) {
 				return ack.Build(ic, problems, ack.Options{Kind: kind, InterchangeControl: isa, GroupControl: gs, Now: now, LineBreak: lineBreak, RejectAll: rejectAll})
 			}, ack.GroupCount(ic, kind)); err != nil {
-				p.Logger.Error("ingest: write ack", "file_id", f.ID, "kind", kind, "error", err)
+				return err
 			}
 		}
 		if needTA1 {
-			if err := p.writeAck(ctx, f, "TA1", now, func(isa, _ int64) ([]byte, error) {
+			if err := p.queueAck(q, f, "TA1", now, func(isa, _ int64) ([]byte, error) {
 				return ack.TA1(ic, ack.Options{InterchangeControl: isa, Now: now, LineBreak: lineBreak})
 			}, 0); err != nil {
-				p.Logger.Error("ingest: write TA1", "file_id", f.ID, "error", err)
+				return err
 			}
 		}
 	}
+	return nil
 }
 
-func (p *Pipeline) writeAck(ctx context.Context, f *clearway.File, name string, now time.Time, build func(isa, gs int64) ([]byte, error), groups int) error {
-	isa, err := p.DB.NextControlNumbers(ctx, f.Partner, "isa", 1)
+// queueAck reserves the ack's control numbers and queues it; only a store
+// failure is returned.
+func (p *Pipeline) queueAck(q sqlite.AckQueue, f *clearway.File, name string, now time.Time, build func(isa, gs int64) ([]byte, error), groups int) error {
+	isa, err := q.NextControlNumbers(f.Partner, "isa", 1)
 	if err != nil {
 		return err
 	}
 	var gs int64
 	if groups > 0 {
-		if gs, err = p.DB.NextControlNumbers(ctx, f.Partner, "gs", groups); err != nil {
+		if gs, err = q.NextControlNumbers(f.Partner, "gs", groups); err != nil {
 			return err
 		}
 	}
@@ -73,18 +78,39 @@ func (p *Pipeline) writeAck(ctx context.Context, f *clearway.File, name string, 
 		return nil
 	}
 	if err != nil {
-		return err
+		p.Logger.Error("ingest: build ack", "file_id", f.ID, "kind", name, "error", err)
+		return nil
 	}
-	dir := filepath.Join(p.PartnersDir, f.Partner, clearway.OutboxDir)
-	if err := os.MkdirAll(dir, 0o750); err != nil { // the CLI and watched folders may come before any SFTP login
-		return err
+	return q.QueueAck(f.Partner, fmt.Sprintf("%s-%s-%09d.edi", name, now.Format("20060102T150405Z"), isa), body)
+}
+
+// deliverAcks writes the queued acknowledgements of file fileID (0: all,
+// at start, before any worker runs) to their partner's /outbox (temp name,
+// then rename) and takes them off the queue. One file's acks are delivered
+// by the worker that settled it, so no two deliver the same. One that
+// cannot be written is logged and stays queued until the next start.
+func (p *Pipeline) deliverAcks(ctx context.Context, fileID int64) {
+	acks, err := p.DB.PendingAcks(ctx, "", fileID)
+	if err != nil {
+		p.Logger.Error("ingest: read queued acks", "error", err)
+		return
 	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-%s-%09d.edi", name, now.Format("20060102T150405Z"), isa))
-	if err := writeAtomic(path, bytes.NewReader(body)); err != nil {
-		return err
+	for _, a := range acks {
+		dir := filepath.Join(p.PartnersDir, a.Partner, clearway.OutboxDir)
+		path := filepath.Join(dir, a.Name)
+		err := os.MkdirAll(dir, 0o750) // the CLI and watched folders may come before any SFTP login
+		if err == nil {
+			err = writeAtomic(path, bytes.NewReader(a.Body))
+		}
+		if err == nil {
+			err = p.DB.AckDelivered(ctx, a.ID)
+		}
+		if err != nil {
+			p.Logger.Error("ingest: write ack", "file_id", a.FileID, "partner", a.Partner, "name", a.Name, "error", err)
+			continue
+		}
+		p.Logger.Info("ack written", "file_id", a.FileID, "partner", a.Partner, "path", path)
 	}
-	p.Logger.Info("ack written", "file_id", f.ID, "partner", f.Partner, "kind", name, "isa13", isa, "path", path)
-	return nil
 }
 
 // setProblems turns the mapping's field errors into AK3/AK4 detail of the

@@ -80,6 +80,7 @@ func (p *Pipeline) Open() error {
 	if n > 0 {
 		p.Logger.Info("ingest: taking up files a restart interrupted", "files", n)
 	}
+	p.deliverAcks(context.Background(), 0) // those a crash kept from the outbox
 	p.wake = make(chan struct{}, 1)
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
@@ -207,7 +208,7 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 		if err := p.reject(ctx, out, m.Name); err != nil {
 			return nil, err
 		}
-		p.writeAcks(ctx, out)
+		p.deliverAcks(ctx, f.ID)
 		return out, nil
 	}
 	if m.Format == mapping.FormatX12 {
@@ -225,12 +226,17 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 			return out, nil
 		}
 	}
+	out.State, out.Records, out.Errors = clearway.FileDone, res.Records, res.Errors
+	if err := p.queueAcks(tx.Acks(), out); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
 	if err := tx.Commit(res.Records); err != nil {
 		return nil, err
 	}
-	out.State, out.Records, out.Errors, out.Stats = clearway.FileDone, res.Records, res.Errors, &tx.Stats
+	out.Stats = &tx.Stats
 	p.clearInbox(f)
-	p.writeAcks(ctx, out)
+	p.deliverAcks(ctx, f.ID)
 	return out, nil
 }
 
@@ -290,7 +296,7 @@ func (p *Pipeline) reject(ctx context.Context, out *Outcome, mappingName string)
 			summary += fmt.Sprintf(" (and %d more problems)", n-1)
 		}
 	}
-	if err := p.DB.UpdateFileState(ctx, f.ID, clearway.FileRejected, summary); err != nil {
+	if err := p.DB.RejectFile(ctx, f.ID, summary, func(q sqlite.AckQueue) error { return p.queueAcks(q, out) }); err != nil {
 		return err
 	}
 	p.clearInbox(f)

@@ -184,11 +184,15 @@ const maxControl = 999_999_999
 // ("isa", "gs") for a partner and returns the first: persistent and
 // increasing, wrapping to 1 after 999999999.
 func (db *DB) NextControlNumbers(ctx context.Context, partner, kind string, n int) (int64, error) {
+	return nextControlNumbers(ctx, db.db, partner, kind, n)
+}
+
+func nextControlNumbers(ctx context.Context, db q, partner, kind string, n int) (int64, error) {
 	if n < 1 {
 		n = 1
 	}
 	var last int64
-	err := db.db.QueryRowContext(ctx, `INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, ?)
+	err := db.QueryRowContext(ctx, `INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, ?)
 		ON CONFLICT (partner, kind) DO UPDATE SET last = CASE WHEN last + ? > ? THEN ? ELSE last + ? END
 		RETURNING last`, partner, kind, n, n, maxControl, n, n).Scan(&last)
 	if err != nil {
