@@ -35,6 +35,9 @@ type Pipeline struct {
 	// Retry is how long the worker waits after an internal failure, and
 	// how often it looks at the journal when nobody wakes it.
 	Retry time.Duration
+	// AckRetryAfter is how old a queued ack must be before the idle worker
+	// writes it to the outbox (its own process normally has); default 1 min.
+	AckRetryAfter time.Duration
 	// Now stamps acknowledgements (ISA09/10, file names); tests pin it.
 	Now func() time.Time
 
@@ -73,6 +76,9 @@ func (p *Pipeline) Open() error {
 	if p.Retry <= 0 {
 		p.Retry = 5 * time.Second
 	}
+	if p.AckRetryAfter <= 0 {
+		p.AckRetryAfter = defaultAckRetryAfter
+	}
 	n, err := p.DB.RequeueProcessing(context.Background())
 	if err != nil {
 		return err
@@ -80,7 +86,7 @@ func (p *Pipeline) Open() error {
 	if n > 0 {
 		p.Logger.Info("ingest: taking up files a restart interrupted", "files", n)
 	}
-	p.deliverAcks(context.Background(), 0) // those a crash kept from the outbox
+	p.deliverAcks(context.Background(), 0, time.Time{}) // those a crash kept from the outbox
 	p.wake = make(chan struct{}, 1)
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
@@ -120,6 +126,7 @@ func (p *Pipeline) run() {
 		if err != nil && p.ctx.Err() == nil {
 			p.Logger.Error("ingest: will retry", "error", err, "in", p.Retry)
 		}
+		p.deliverAcks(p.ctx, 0, time.Now().Add(-p.AckRetryAfter)) // idle: acks a failed write left queued
 		timer := time.NewTimer(p.Retry)
 		select {
 		case <-p.ctx.Done():
@@ -208,7 +215,7 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 		if err := p.reject(ctx, out, m.Name); err != nil {
 			return nil, err
 		}
-		p.deliverAcks(ctx, f.ID)
+		p.deliverAcks(ctx, f.ID, time.Time{})
 		return out, nil
 	}
 	if m.Format == mapping.FormatX12 {
@@ -236,7 +243,7 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 	}
 	out.Stats = &tx.Stats
 	p.clearInbox(f)
-	p.deliverAcks(ctx, f.ID)
+	p.deliverAcks(ctx, f.ID, time.Time{})
 	return out, nil
 }
 

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/clearway/clearway/internal/clearway"
 )
@@ -19,11 +20,12 @@ type AckQueue interface {
 
 // PendingAck is an acknowledgement waiting for delivery.
 type PendingAck struct {
-	ID      int64
-	FileID  int64
-	Partner string
-	Name    string
-	Body    []byte
+	ID        int64
+	FileID    int64
+	Partner   string
+	Name      string
+	Body      []byte
+	CreatedAt time.Time
 }
 
 // ackTx is an AckQueue on one transaction, for one file.
@@ -80,7 +82,7 @@ func (db *DB) RejectFile(ctx context.Context, id int64, errText string, acks fun
 // PendingAcks returns the acknowledgements waiting for delivery, oldest
 // first: partner's ("" for every partner's), of file fileID (0 for all).
 func (db *DB) PendingAcks(ctx context.Context, partner string, fileID int64) ([]PendingAck, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, file_id, partner, name, body FROM acks_pending
+	rows, err := db.db.QueryContext(ctx, `SELECT id, file_id, partner, name, body, created_at FROM acks_pending
 		WHERE (?1 = '' OR partner = ?1) AND (?2 = 0 OR file_id = ?2) ORDER BY id`, partner, fileID)
 	if err != nil {
 		return nil, fmt.Errorf("pending acks: %w", err)
@@ -89,9 +91,11 @@ func (db *DB) PendingAcks(ctx context.Context, partner string, fileID int64) ([]
 	var out []PendingAck
 	for rows.Next() {
 		var a PendingAck
-		if err := rows.Scan(&a.ID, &a.FileID, &a.Partner, &a.Name, &a.Body); err != nil {
+		var created string
+		if err := rows.Scan(&a.ID, &a.FileID, &a.Partner, &a.Name, &a.Body, &created); err != nil {
 			return nil, err
 		}
+		a.CreatedAt, _ = parseTime(created)
 		out = append(out, a)
 	}
 	return out, rows.Err()
