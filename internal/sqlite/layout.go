@@ -36,16 +36,30 @@ type layouts struct {
 	byID    map[int64]*layout
 }
 
-// loadLayouts records the current layout of every canonical kind, when
-// missing, and loads every layout the store has.
+// loadLayouts loads the store's layouts, recording the current layout of
+// each canonical kind first when it is missing (a new store, a changed
+// field list). A store that has them all is only read: commands that just
+// look do not wait for a big file's write lock.
 func loadLayouts(ctx context.Context, db q) (*layouts, error) {
-	ls := &layouts{current: map[string]*layout{}, byID: map[int64]*layout{}}
+	ls, err := readLayouts(ctx, db)
+	if err != nil || len(ls.current) == len(clearway.Kinds()) {
+		return ls, err
+	}
 	for _, kind := range clearway.Kinds() {
+		if ls.current[string(kind)] != nil {
+			continue
+		}
 		names, _ := json.Marshal(clearway.Fields(kind))
 		if _, err := db.ExecContext(ctx, `INSERT INTO fact_layouts (kind, names) VALUES (?, ?) ON CONFLICT DO NOTHING`, string(kind), string(names)); err != nil {
 			return nil, fmt.Errorf("record field layout of %s: %w", kind, err)
 		}
 	}
+	return readLayouts(ctx, db)
+}
+
+// readLayouts reads every layout the store has.
+func readLayouts(ctx context.Context, db q) (*layouts, error) {
+	ls := &layouts{current: map[string]*layout{}, byID: map[int64]*layout{}}
 	rows, err := db.QueryContext(ctx, `SELECT id, kind, names FROM fact_layouts ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("load field layouts: %w", err)

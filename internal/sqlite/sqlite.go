@@ -145,7 +145,28 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
+	// Read first, and take the write lock only for a migration to apply: a
+	// command that only looks must not wait for a big file's transaction.
+	applied := map[string]bool{}
+	rows, err := db.db.QueryContext(ctx, `SELECT name FROM migrations`)
+	if err != nil {
+		return fmt.Errorf("read migrations: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		applied[name] = true
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
 	for _, name := range names {
+		if applied[name] {
+			continue
+		}
 		if err := db.migrateFile(ctx, name); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
