@@ -16,7 +16,7 @@ import (
 type namesPlan struct {
 	kind   clearway.Kind
 	ids    []int   // the identifier fields' indexes, in clearway.IdentifierFields order
-	layout *layout // the stored row layout of kind; nil for kinds not stored as lines
+	layout *layout // the stored row layout of kind; nil for a kind the store has none for
 	pos    []int   // each name's index in layout
 	err    error   // a name the kind has no field for
 }
@@ -307,7 +307,7 @@ func (in *Ingest) updateFact(f pendingFact) error {
 		return err
 	}
 	f.fields = fields
-	if held && before == f.fields && oldShipment == f.shipment {
+	if held && oldShipment == f.shipment && in.sameFields(before, f.fields) {
 		return nil
 	}
 	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, source = ? WHERE id = ?`,
