@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clearway/clearway/internal/testutil"
 	"github.com/clearway/clearway/internal/x12"
 )
 
@@ -168,15 +169,8 @@ func TestAckQueuedUntilDelivered(t *testing.T) {
 	os.Remove(outbox)
 	dm := d.start(t)
 	defer dm.stop(t)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testutil.WaitFor(t, "the queued 997 in the outbox after the restart", 10*time.Second, func() bool {
 		entries, _ := os.ReadDir(outbox)
-		if len(entries) == 1 && strings.HasPrefix(entries[0].Name(), "997-") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("outbox after restart: %v, want the queued 997", entries)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(entries) == 1 && strings.HasPrefix(entries[0].Name(), "997-")
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/clearway/clearway/internal/outbound"
 	"github.com/clearway/clearway/internal/remote"
 	"github.com/clearway/clearway/internal/schedule"
+	"github.com/clearway/clearway/internal/sqlite"
 )
 
 // partnerJobs are the scheduled jobs of one partner, runnable by name.
@@ -115,7 +116,7 @@ func (h *Hub) waitIngested(ctx context.Context, partner string, timeout time.Dur
 			waiting += len(files)
 		}
 		// A settled file's acks reach the outbox just after its commit.
-		acks, err := h.DB.PendingAcks(ctx, partner, 0)
+		acks, err := h.DB.PendingAcks(ctx, sqlite.AckFilter{Partner: partner})
 		if err != nil {
 			return err
 		}

@@ -84,23 +84,19 @@ func (p *Pipeline) queueAck(q sqlite.AckQueue, f *clearway.File, name string, no
 	return q.QueueAck(f.Partner, fmt.Sprintf("%s-%s-%09d.edi", name, now.Format("20060102T150405Z"), isa), body)
 }
 
-// deliverAcks writes the queued acknowledgements of file fileID (0: all) to
-// their partner's /outbox (temp name, then rename) and takes them off the
-// queue; with a non-zero queuedBefore, only those queued before it. One
-// file's acks are delivered by the process that settled it; the worker
+// deliverAcks writes the queued acknowledgements that which selects to
+// their partner's /outbox (temp name, then rename) and takes them off the queue.
+// One file's acks are delivered by the process that settled it; the worker
 // takes up, at start and when idle, those queued over a minute ago (a
 // failed write, a crash), so no two deliver the same. One that cannot be
 // written is logged and stays queued.
-func (p *Pipeline) deliverAcks(ctx context.Context, fileID int64, queuedBefore time.Time) {
-	acks, err := p.DB.PendingAcks(ctx, "", fileID)
+func (p *Pipeline) deliverAcks(ctx context.Context, which sqlite.AckFilter) {
+	acks, err := p.DB.PendingAcks(ctx, which)
 	if err != nil {
 		p.Logger.Error("ingest: read queued acks", "error", err)
 		return
 	}
 	for _, a := range acks {
-		if !queuedBefore.IsZero() && !a.CreatedAt.Before(queuedBefore) {
-			continue
-		}
 		dir := filepath.Join(p.PartnersDir, a.Partner, clearway.OutboxDir)
 		path := filepath.Join(dir, a.Name)
 		err := os.MkdirAll(dir, 0o750) // the CLI and watched folders may come before any SFTP login

@@ -2,18 +2,16 @@ package ingest
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/testutil"
 )
 
 // TestIdleWorkerDeliversQueuedAck: an ack whose outbox write failed stays
@@ -21,15 +19,7 @@ import (
 // restart.
 func TestIdleWorkerDeliversQueuedAck(t *testing.T) {
 	dir := t.TempDir()
-	db := sqlite.NewDB(filepath.Join(dir, "clearway.db"))
-	if err := db.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	arc := archive.New(filepath.Join(dir, "archive"))
-	if err := arc.Open(); err != nil {
-		t.Fatal(err)
-	}
+	db, arc := testutil.OpenStore(t, dir)
 	m, err := mapping.Load("../../mappings/x12-350.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -47,32 +37,21 @@ func TestIdleWorkerDeliversQueuedAck(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &Pipeline{DB: db, Archive: arc, PartnersDir: filepath.Join(dir, "partners"), Retry: 20 * time.Millisecond,
-		AckRetryAfter: time.Nanosecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		AckRetryAfter: time.Nanosecond, Logger: quietLogger()}
 	p.SetRouter(&Router{Partners: map[string][]string{"broker": {m.Name}}, Mappings: map[string]*mapping.Mapping{m.Name: m}})
 	if err := p.Open(); err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	waitFor(t, "the file done with its ack queued", func() bool {
+	testutil.WaitFor(t, "the file done with its ack queued", 10*time.Second, func() bool {
 		got, _ := db.FindFileByID(context.Background(), f.ID)
-		acks, _ := db.PendingAcks(context.Background(), "broker", 0)
+		acks, _ := db.PendingAcks(context.Background(), sqlite.AckFilter{Partner: "broker"})
 		return got != nil && got.State == clearway.FileDone && len(acks) == 1
 	})
 	os.Remove(outbox)
-	waitFor(t, "the queued 997 in the outbox", func() bool {
+	testutil.WaitFor(t, "the queued 997 in the outbox", 10*time.Second, func() bool {
 		entries, _ := os.ReadDir(outbox)
-		acks, _ := db.PendingAcks(context.Background(), "broker", 0)
+		acks, _ := db.PendingAcks(context.Background(), sqlite.AckFilter{Partner: "broker"})
 		return len(entries) == 1 && strings.HasPrefix(entries[0].Name(), "997-") && len(acks) == 0
 	})
-}
-
-func waitFor(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -86,7 +86,7 @@ func (p *Pipeline) Open() error {
 	if n > 0 {
 		p.Logger.Info("ingest: taking up files a restart interrupted", "files", n)
 	}
-	p.deliverAcks(context.Background(), 0, time.Time{}) // those a crash kept from the outbox
+	p.deliverAcks(context.Background(), sqlite.AckFilter{}) // those a crash kept from the outbox
 	p.wake = make(chan struct{}, 1)
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
@@ -126,7 +126,7 @@ func (p *Pipeline) run() {
 		if err != nil && p.ctx.Err() == nil {
 			p.Logger.Error("ingest: will retry", "error", err, "in", p.Retry)
 		}
-		p.deliverAcks(p.ctx, 0, time.Now().Add(-p.AckRetryAfter)) // idle: acks a failed write left queued
+		p.deliverAcks(p.ctx, sqlite.AckFilter{QueuedBefore: time.Now().Add(-p.AckRetryAfter)}) // idle: acks a failed write left queued
 		timer := time.NewTimer(p.Retry)
 		select {
 		case <-p.ctx.Done():
@@ -215,7 +215,7 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 		if err := p.reject(ctx, out, m.Name); err != nil {
 			return nil, err
 		}
-		p.deliverAcks(ctx, f.ID, time.Time{})
+		p.deliverAcks(ctx, sqlite.AckFilter{FileID: f.ID})
 		return out, nil
 	}
 	if m.Format == mapping.FormatX12 {
@@ -243,7 +243,7 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 	}
 	out.Stats = &tx.Stats
 	p.clearInbox(f)
-	p.deliverAcks(ctx, f.ID, time.Time{})
+	p.deliverAcks(ctx, sqlite.AckFilter{FileID: f.ID})
 	return out, nil
 }
 

@@ -2,17 +2,12 @@ package ingest
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/clearway/clearway/internal/archive"
-	"github.com/clearway/clearway/internal/sqlite"
-
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
+	"github.com/clearway/clearway/internal/testutil"
 )
 
 func mustMapping(t *testing.T, name, glob string) *mapping.Mapping {
@@ -52,20 +47,14 @@ func TestRouter(t *testing.T) {
 // reason), not retried forever in front of the queue.
 func TestMissingArchiveCopyDoesNotBlock(t *testing.T) {
 	dir := t.TempDir()
-	db := sqlite.NewDB(filepath.Join(dir, "clearway.db"))
-	if err := db.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	arc := archive.New(filepath.Join(dir, "archive"))
-	arc.Open()
+	db, arc := testutil.OpenStore(t, dir)
 	ctx := context.Background()
 	f := &clearway.File{Partner: "acme", Channel: clearway.ChannelCLI, Name: "inbox/a/x.csv", Size: 3, SHA256: strings.Repeat("ab", 32)}
 	if err := db.CreateFile(ctx, f); err != nil {
 		t.Fatal(err)
 	}
 	m := mustMapping(t, "inv", "inbox/a/*.csv")
-	p := &Pipeline{DB: db, Archive: arc, PartnersDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	p := &Pipeline{DB: db, Archive: arc, PartnersDir: dir, Logger: quietLogger()}
 	p.SetRouter(&Router{Partners: map[string][]string{"acme": {"inv"}}, Mappings: map[string]*mapping.Mapping{"inv": m}})
 	out, err := p.Process(ctx, f)
 	if err != nil || out.State != clearway.FileRejected {

@@ -8,22 +8,13 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
-	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/testutil"
 )
 
 func TestAccept(t *testing.T) {
 	dir := t.TempDir()
-	db := sqlite.NewDB(filepath.Join(dir, "clearway.db"))
-	if err := db.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	arc := archive.New(filepath.Join(dir, "archive"))
-	if err := arc.Open(); err != nil {
-		t.Fatal(err)
-	}
+	db, arc := testutil.OpenStore(t, dir)
 	var told []*clearway.File
 	in := &Intake{DB: db, Archive: arc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnAccepted: func(f *clearway.File) { told = append(told, f) }}

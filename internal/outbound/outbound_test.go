@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/testutil"
+	"github.com/xuri/excelize/v2"
 )
 
 type fixture struct {
@@ -33,15 +33,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	dir := t.TempDir()
-	db := sqlite.NewDB(filepath.Join(dir, "clearway.db"))
-	if err := db.Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	arc := archive.New(filepath.Join(dir, "archive"))
-	if err := arc.Open(); err != nil {
-		t.Fatal(err)
-	}
+	db, arc := testutil.OpenStore(t, dir)
 	clock := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
 	r := &Runner{DB: db, Archive: arc, DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { clock = clock.Add(time.Second); return clock }}

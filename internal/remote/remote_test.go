@@ -38,15 +38,7 @@ type hub struct {
 func mustHub(tb testing.TB) *hub {
 	tb.Helper()
 	dir := tb.TempDir()
-	db := sqlite.NewDB(filepath.Join(dir, "clearway.db"))
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	arc := archive.New(filepath.Join(dir, "archive"))
-	if err := arc.Open(); err != nil {
-		tb.Fatal(err)
-	}
+	db, arc := testutil.OpenStore(tb, dir)
 	logger := testLogger(tb)
 	return &hub{
 		DB:      db,

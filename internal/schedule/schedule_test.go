@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/testutil"
 )
 
 // every fires every d; cron.Every rounds to whole seconds and
@@ -63,13 +64,7 @@ func newScheduler(t *testing.T) (*Scheduler, *logBuffer) {
 // waitFor polls cond for up to 10s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testutil.WaitFor(t, what, 10*time.Second, cond)
 }
 
 // overlapCounter records how many runs of a job were in progress at once.

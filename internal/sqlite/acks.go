@@ -20,12 +20,18 @@ type AckQueue interface {
 
 // PendingAck is an acknowledgement waiting for delivery.
 type PendingAck struct {
-	ID        int64
-	FileID    int64
-	Partner   string
-	Name      string
-	Body      []byte
-	CreatedAt time.Time
+	ID      int64
+	FileID  int64
+	Partner string
+	Name    string
+	Body    []byte
+}
+
+// AckFilter selects queued acknowledgements; a zero field matches all.
+type AckFilter struct {
+	Partner      string
+	FileID       int64
+	QueuedBefore time.Time
 }
 
 // ackTx is an AckQueue on one transaction, for one file.
@@ -61,12 +67,8 @@ func (db *DB) RejectFile(ctx context.Context, id int64, errText string, acks fun
 		return fmt.Errorf("reject file %d: %w", id, err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE files SET state = 'rejected', error = ?, updated_at = ? WHERE id = ?`, errText, db.now(), id)
-	if err != nil {
-		return fmt.Errorf("reject file %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return clearway.Errorf(clearway.ENOTFOUND, "file %d not found", id)
+	if err := db.setFileState(ctx, tx, id, clearway.FileRejected, errText); err != nil {
+		return err
 	}
 	if acks != nil {
 		if err := acks(&ackTx{ctx: ctx, tx: tx, fileID: id, now: db.now()}); err != nil {
@@ -79,11 +81,16 @@ func (db *DB) RejectFile(ctx context.Context, id int64, errText string, acks fun
 	return nil
 }
 
-// PendingAcks returns the acknowledgements waiting for delivery, oldest
-// first: partner's ("" for every partner's), of file fileID (0 for all).
-func (db *DB) PendingAcks(ctx context.Context, partner string, fileID int64) ([]PendingAck, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, file_id, partner, name, body, created_at FROM acks_pending
-		WHERE (?1 = '' OR partner = ?1) AND (?2 = 0 OR file_id = ?2) ORDER BY id`, partner, fileID)
+// PendingAcks returns the acknowledgements waiting for delivery that f
+// selects, oldest first.
+func (db *DB) PendingAcks(ctx context.Context, f AckFilter) ([]PendingAck, error) {
+	before := ""
+	if !f.QueuedBefore.IsZero() {
+		before = formatTime(f.QueuedBefore)
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT id, file_id, partner, name, body FROM acks_pending
+		WHERE (?1 = '' OR partner = ?1) AND (?2 = 0 OR file_id = ?2) AND (?3 = '' OR created_at < ?3)
+		ORDER BY id`, f.Partner, f.FileID, before)
 	if err != nil {
 		return nil, fmt.Errorf("pending acks: %w", err)
 	}
@@ -91,11 +98,9 @@ func (db *DB) PendingAcks(ctx context.Context, partner string, fileID int64) ([]
 	var out []PendingAck
 	for rows.Next() {
 		var a PendingAck
-		var created string
-		if err := rows.Scan(&a.ID, &a.FileID, &a.Partner, &a.Name, &a.Body, &created); err != nil {
+		if err := rows.Scan(&a.ID, &a.FileID, &a.Partner, &a.Name, &a.Body); err != nil {
 			return nil, err
 		}
-		a.CreatedAt, _ = parseTime(created)
 		out = append(out, a)
 	}
 	return out, rows.Err()

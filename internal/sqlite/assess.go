@@ -103,22 +103,27 @@ type assessment struct {
 	fileID  int64 // the file that caused the run, 0 for a person's decision
 }
 
-// assess re-runs the pre-file checks and the entry lifecycle on shipment and
-// stores findings, readiness, state, holds, timeline and the reviews the
+// assess re-runs the pre-file checks and the entry lifecycle on each of the
+// shipments and stores findings, readiness, state, holds, timeline and the reviews the
 // status messages open. It runs inside the transaction that changed the
 // shipment, so derived state never lags its facts.
-func (a *assessment) assess(shipment int64) error {
+func (a *assessment) assess(shipments []int64) error {
 	// A shipment known only from purchase-order lines has nothing to file
 	// yet: its checks start with the pre-alert. Big ERP exports touch tens
 	// of thousands of these, so this is decided without loading them.
-	planned, err := a.plannedOnly([]int64{shipment})
+	planned, err := a.plannedOnly(shipments)
 	if err != nil {
-		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
+		return fmt.Errorf("assess shipments: %w", err)
 	}
-	if planned[shipment] {
-		return nil
+	for _, id := range shipments {
+		if planned[id] {
+			continue
+		}
+		if err := a.assessLoaded(id); err != nil {
+			return err
+		}
 	}
-	return a.assessLoaded(shipment)
+	return nil
 }
 
 // plannedWhere is true of a shipment s known only from purchase-order lines.
@@ -154,7 +159,7 @@ func (a *assessment) plannedOnly(ids []int64) (map[int64]bool, error) {
 	return planned, nil
 }
 
-// assessLoaded is assess for a shipment that has more than PO lines.
+// assessLoaded assesses a shipment that has more than PO lines.
 func (a *assessment) assessLoaded(shipment int64) error {
 	s, err := a.load(shipment)
 	if err != nil {

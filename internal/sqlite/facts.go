@@ -16,9 +16,9 @@ import (
 type namesPlan struct {
 	kind   clearway.Kind
 	ids    []int   // the identifier fields' indexes, in clearway.IdentifierFields order
-	layout *layout // the stored row layout of kind; nil for a kind the store has none for
+	layout *layout // the stored row layout of kind
 	pos    []int   // each name's index in layout
-	err    error   // a name the kind has no field for
+	err    error   // no layout for kind, or a name the kind has no field for
 }
 
 // planCache holds the plans of the names slices seen, keyed by the
@@ -31,22 +31,22 @@ const maxPlans = 256
 
 // plan returns the plan of a kind's names slice, computed once per slice.
 func (c *planCache) plan(ls *layouts, kind clearway.Kind, names []string) *namesPlan {
-	if len(names) == 0 {
-		return &namesPlan{kind: kind, layout: ls.current[string(kind)]}
+	if len(names) > 0 {
+		if p, ok := (*c)[&names[0]]; ok && len(p.pos) == len(names) && p.kind == kind {
+			return p
+		}
 	}
-	if p, ok := (*c)[&names[0]]; ok && len(p.pos) == len(names) && p.kind == kind {
-		return p
-	}
-	p := &namesPlan{kind: kind, layout: ls.current[string(kind)]}
+	p := &namesPlan{kind: kind}
 	for _, id := range clearway.IdentifierFields {
 		if i := slices.Index(names, id); i >= 0 {
 			p.ids = append(p.ids, i)
 		}
 	}
-	if p.layout != nil {
+	if p.layout, p.err = ls.layoutOf(string(kind)); p.err == nil {
 		p.pos, p.err = p.layout.positions(names)
-	} else {
-		p.pos = make([]int, len(names))
+	}
+	if len(names) == 0 {
+		return p
 	}
 	if *c == nil || len(*c) >= maxPlans {
 		*c = planCache{}
@@ -59,9 +59,6 @@ func (c *planCache) plan(ls *layouts, kind clearway.Kind, names []string) *names
 func (p *namesPlan) appendRow(buf []byte, values []string, scratch *[]string) ([]byte, error) {
 	if p.err != nil {
 		return buf, p.err
-	}
-	if p.layout == nil {
-		return buf, fmt.Errorf("no stored field layout for kind %q", p.kind)
 	}
 	return p.layout.appendRow(buf, p.pos, values, scratch), nil
 }

@@ -90,7 +90,12 @@ func (db *DB) UpdateFileState(ctx context.Context, id int64, state clearway.File
 	if !state.Valid() {
 		return clearway.Errorf(clearway.EINVALID, "unknown file state %q", state)
 	}
-	res, err := db.db.ExecContext(ctx, `UPDATE files SET state = ?, error = ?, updated_at = ? WHERE id = ?`,
+	return db.setFileState(ctx, db.db, id, state, errText)
+}
+
+// setFileState is UpdateFileState on a given connection or transaction.
+func (db *DB) setFileState(ctx context.Context, tx q, id int64, state clearway.FileState, errText string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE files SET state = ?, error = ?, updated_at = ? WHERE id = ?`,
 		string(state), errText, db.now(), id)
 	if err != nil {
 		return fmt.Errorf("update file %d: %w", id, err)

@@ -257,17 +257,5 @@ func (in *Ingest) assessTouched() error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	planned, err := a.plannedOnly(ids)
-	if err != nil {
-		return fmt.Errorf("assess shipments: %w", err)
-	}
-	for _, id := range ids {
-		if planned[id] {
-			continue
-		}
-		if err := a.assessLoaded(id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return a.assess(ids)
 }

@@ -102,19 +102,9 @@ func (db *DB) ReassessAll(ctx context.Context) (int, error) {
 			return n, err
 		}
 		a := &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: db.now(), actor: "system"}
-		planned, err := a.plannedOnly(ids)
-		if err != nil {
+		if err := a.assess(ids); err != nil {
 			tx.Rollback()
-			return n, fmt.Errorf("re-assess shipments: %w", err)
-		}
-		for _, id := range ids {
-			if planned[id] {
-				continue
-			}
-			if err := a.assessLoaded(id); err != nil {
-				tx.Rollback()
-				return n, err
-			}
+			return n, err
 		}
 		if err := tx.Commit(); err != nil {
 			return n, fmt.Errorf("re-assess shipments: %w", err)

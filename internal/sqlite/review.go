@@ -153,10 +153,8 @@ func (db *DB) DecideReview(ctx context.Context, id int64, d Decision) (*Review, 
 	if err := a.audit("review", id, "decide", before, after); err != nil {
 		return nil, err
 	}
-	for _, s := range shipments {
-		if err := a.assess(s); err != nil {
-			return nil, err
-		}
+	if err := a.assess(shipments); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("decide review %d: %w", id, err)

@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/clearway/clearway/internal/archive"
+	"github.com/clearway/clearway/internal/sqlite"
 )
 
 // RequireTool returns the path of an external program a test needs. When it
@@ -103,4 +106,33 @@ func RandomFile(tb testing.TB, path string, size int) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// WaitFor polls cond until it holds; after timeout it fails tb, naming what
+// it waited for.
+func WaitFor(tb testing.TB, what string, timeout time.Duration, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// OpenStore opens a store and an archive in dir, as the daemon lays them
+// out; the store is closed with the test.
+func OpenStore(tb testing.TB, dir string) (*sqlite.DB, *archive.Archive) {
+	tb.Helper()
+	db := sqlite.NewDB(filepath.Join(dir, "clearway.db"))
+	if err := db.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	arc := archive.New(filepath.Join(dir, "archive"))
+	if err := arc.Open(); err != nil {
+		tb.Fatal(err)
+	}
+	return db, arc
 }

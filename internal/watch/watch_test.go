@@ -20,6 +20,7 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/testutil"
 )
 
 // env is a real intake (SQLite file + archive in a temp dir) and a watched
@@ -37,15 +38,7 @@ type env struct {
 func mustEnv(tb testing.TB) *env {
 	tb.Helper()
 	base := tb.TempDir()
-	db := sqlite.NewDB(filepath.Join(base, "clearway.db"))
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	arc := archive.New(filepath.Join(base, "archive"))
-	if err := arc.Open(); err != nil {
-		tb.Fatal(err)
-	}
+	db, arc := testutil.OpenStore(tb, base)
 	dir := filepath.Join(base, "exports")
 	if err := os.Mkdir(dir, 0o750); err != nil {
 		tb.Fatal(err)
@@ -136,13 +129,7 @@ func (e *env) waitEmpty(tb testing.TB) {
 
 func waitFor(tb testing.TB, timeout time.Duration, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("condition not met within %s", timeout)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.WaitFor(tb, "the condition", timeout, cond)
 }
 
 func sum(s string) string {
