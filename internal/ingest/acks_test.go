@@ -11,6 +11,7 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/sqlite/sqlitetest"
 	"github.com/clearway/clearway/internal/testutil"
 )
 
@@ -19,7 +20,7 @@ import (
 // restart.
 func TestIdleWorkerDeliversQueuedAck(t *testing.T) {
 	dir := t.TempDir()
-	db, arc := testutil.OpenStore(t, dir)
+	db, arc := sqlitetest.OpenStore(t, dir)
 	m, err := mapping.Load("../../mappings/x12-350.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
-	"github.com/clearway/clearway/internal/testutil"
+	"github.com/clearway/clearway/internal/sqlite/sqlitetest"
 )
 
 func mustMapping(t *testing.T, name, glob string) *mapping.Mapping {
@@ -47,7 +47,7 @@ func TestRouter(t *testing.T) {
 // reason), not retried forever in front of the queue.
 func TestMissingArchiveCopyDoesNotBlock(t *testing.T) {
 	dir := t.TempDir()
-	db, arc := testutil.OpenStore(t, dir)
+	db, arc := sqlitetest.OpenStore(t, dir)
 	ctx := context.Background()
 	f := &clearway.File{Partner: "acme", Channel: clearway.ChannelCLI, Name: "inbox/a/x.csv", Size: 3, SHA256: strings.Repeat("ab", 32)}
 	if err := db.CreateFile(ctx, f); err != nil {

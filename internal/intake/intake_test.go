@@ -9,12 +9,12 @@ import (
 	"testing"
 
 	"github.com/clearway/clearway/internal/clearway"
-	"github.com/clearway/clearway/internal/testutil"
+	"github.com/clearway/clearway/internal/sqlite/sqlitetest"
 )
 
 func TestAccept(t *testing.T) {
 	dir := t.TempDir()
-	db, arc := testutil.OpenStore(t, dir)
+	db, arc := sqlitetest.OpenStore(t, dir)
 	var told []*clearway.File
 	in := &Intake{DB: db, Archive: arc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnAccepted: func(f *clearway.File) { told = append(told, f) }}

@@ -18,7 +18,7 @@ import (
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/sqlite"
-	"github.com/clearway/clearway/internal/testutil"
+	"github.com/clearway/clearway/internal/sqlite/sqlitetest"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -33,7 +33,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	dir := t.TempDir()
-	db, arc := testutil.OpenStore(t, dir)
+	db, arc := sqlitetest.OpenStore(t, dir)
 	clock := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
 	r := &Runner{DB: db, Archive: arc, DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { clock = clock.Add(time.Second); return clock }}

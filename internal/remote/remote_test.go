@@ -22,6 +22,7 @@ import (
 	"github.com/clearway/clearway/internal/config"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/sqlite/sqlitetest"
 	"github.com/clearway/clearway/internal/testutil"
 )
 
@@ -38,7 +39,7 @@ type hub struct {
 func mustHub(tb testing.TB) *hub {
 	tb.Helper()
 	dir := tb.TempDir()
-	db, arc := testutil.OpenStore(tb, dir)
+	db, arc := sqlitetest.OpenStore(tb, dir)
 	logger := testLogger(tb)
 	return &hub{
 		DB:      db,

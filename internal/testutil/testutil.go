@@ -15,9 +15,6 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
-
-	"github.com/clearway/clearway/internal/archive"
-	"github.com/clearway/clearway/internal/sqlite"
 )
 
 // RequireTool returns the path of an external program a test needs. When it
@@ -119,20 +116,4 @@ func WaitFor(tb testing.TB, what string, timeout time.Duration, cond func() bool
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// OpenStore opens a store and an archive in dir, as the daemon lays them
-// out; the store is closed with the test.
-func OpenStore(tb testing.TB, dir string) (*sqlite.DB, *archive.Archive) {
-	tb.Helper()
-	db := sqlite.NewDB(filepath.Join(dir, "clearway.db"))
-	if err := db.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	arc := archive.New(filepath.Join(dir, "archive"))
-	if err := arc.Open(); err != nil {
-		tb.Fatal(err)
-	}
-	return db, arc
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/sqlite/sqlitetest"
 	"github.com/clearway/clearway/internal/testutil"
 )
 
@@ -38,7 +39,7 @@ type env struct {
 func mustEnv(tb testing.TB) *env {
 	tb.Helper()
 	base := tb.TempDir()
-	db, arc := testutil.OpenStore(tb, base)
+	db, arc := sqlitetest.OpenStore(tb, base)
 	dir := filepath.Join(base, "exports")
 	if err := os.Mkdir(dir, 0o750); err != nil {
 		tb.Fatal(err)
