@@ -30,18 +30,32 @@ var IdentifierFields = []string{
 }
 
 // kindFields lists each kind's own fields; identifiers are allowed on every kind.
+// Adding a field is safe (the store records a new field layout and old rows
+// keep theirs); renaming or removing one is not: stored rows and mappings
+// name it.
+//
+// hs_code_as_sent is the HS code as the partner sent it, set by the mapping
+// engine only when it repaired a lost leading zero (HS_LEADING_ZERO_REPAIRED).
+// On purchase_order_line, assists, packing, commissions and royalties flag
+// that the PO or agreement involves that valuation addition ("yes", or an
+// amount). On valuation, a deduction field may hold "not_applicable" with
+// the reason in <field>_reason (DOMAIN.md §2.2, §2.4).
 var kindFields = map[Kind][]string{
 	KindPurchaseOrderLine: {"po_number", "line_no", "vendor_id", "sku", "description", "hs_code", "origin_country",
-		"quantity", "uom", "unit_price", "currency", "incoterm", "incoterm_place", "mode"},
+		"quantity", "uom", "unit_price", "currency", "incoterm", "incoterm_place", "mode",
+		"hs_code_as_sent", "assists", "packing", "commissions", "royalties"},
 	KindShipment: {"mode", "carrier_scac", "vessel", "voyage", "port_of_lading", "port_of_entry", "etd", "eta",
 		"incoterm", "incoterm_place", "destination_country", "broker"},
 	KindInvoiceLine: {"invoice_number", "line_no", "invoice_date", "po_number", "po_line", "sku", "description",
-		"hs_code", "origin_country", "quantity", "uom", "unit_price", "line_value", "currency", "preference_program"},
+		"hs_code", "origin_country", "quantity", "uom", "unit_price", "line_value", "currency", "preference_program",
+		"hs_code_as_sent"},
 	KindPackingLine: {"invoice_number", "po_number", "sku", "cartons", "quantity", "uom", "net_weight_kg",
 		"gross_weight_kg", "container_number"},
-	KindValuation:   {"freight", "insurance", "assists", "other_additions", "deductions", "currency"},
+	KindValuation: {"freight", "insurance", "assists", "other_additions", "deductions", "currency",
+		"us_inland_freight", "duties_included", "freight_reason", "insurance_reason", "us_inland_freight_reason",
+		"duties_included_reason", "packing", "commissions", "royalties"},
 	KindMilestone:   {"event", "at", "location"},
-	KindStatusEvent: {"code", "code_list", "at", "message", "entry_number"},
+	KindStatusEvent: {"code", "code_list", "at", "message", "entry_number", "agency", "released_quantity", "quantity"},
 	KindDocument:    {"doc_type", "version", "sha256", "original_name"},
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -90,6 +91,8 @@ type Config struct {
 	Review ReviewConfig `yaml:"review"`
 	// Validation holds the tolerances and triggers of the pre-file checks.
 	Validation ValidationConfig `yaml:"validation"`
+	// Spine configures how weak identifiers link records to shipments.
+	Spine SpineConfig `yaml:"spine"`
 	// ShutdownTimeout bounds how long the daemon lets transfers and ingests
 	// finish after a stop signal. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
@@ -114,6 +117,13 @@ type HTTPConfig struct {
 	// Listen is the host:port to serve on. Default 127.0.0.1:8080; "" disables
 	// the web interface.
 	Listen string `yaml:"listen"`
+}
+
+// SpineConfig configures the identifier spine (DOMAIN.md §4.8).
+type SpineConfig struct {
+	// ContainerWindow is how recent a shipment's last activity must be for
+	// a container or purchase order to link a record to it. Default 60d.
+	ContainerWindow Duration `yaml:"container_window"`
 }
 
 // ReviewConfig configures the review queue.
@@ -148,7 +158,17 @@ type ValidationConfig struct {
 	// UOMAliases maps extra unit spellings to known units, such as
 	// {STUECK: PCS}.
 	UOMAliases map[string]string `yaml:"uom_aliases"`
+	// ValuationProofDocs maps a valuation deduction (freight, insurance,
+	// us_inland_freight, duties_included) to the document types, any one of
+	// which proves an amount deducted for it (VALUATION_PROOF_MISSING); a
+	// deduction listed here replaces the built-in list for it, and an empty
+	// list turns its proof check off.
+	ValuationProofDocs map[string][]string `yaml:"valuation_proof_docs"`
 }
+
+// valuationDeductions are the keys ValidationConfig.ValuationProofDocs
+// accepts.
+var valuationDeductions = []string{"freight", "insurance", "us_inland_freight", "duties_included"}
 
 // SFTPConfig configures the embedded SFTP server.
 type SFTPConfig struct {
@@ -213,6 +233,44 @@ type PartnerConfig struct {
 	// StatusCodes is a YAML code table for the partner's own status codes
 	// (code list "partner:<id>"): {codes: [{code, events, agency}]}.
 	StatusCodes string `yaml:"status_codes"`
+	// Timezone is the IANA time zone the partner's local dates and times
+	// are in, such as "America/Los_Angeles"; "" means UTC. Validate refuses
+	// a name the time zone database does not know. Use Location for the
+	// resolved zone.
+	Timezone string `yaml:"timezone"`
+
+	loc *time.Location // Timezone resolved by Validate
+}
+
+// Location returns the partner's time zone: Timezone resolved, or UTC when
+// it is empty. It is the zone in which a date given without a time (a
+// status_event at of "2026-03-21") starts: midnight of that day there.
+// Validate resolves the name once; on a configuration that was not
+// validated, a name that does not resolve also gives UTC.
+func (p *PartnerConfig) Location() *time.Location {
+	if p.loc != nil {
+		return p.loc
+	}
+	if loc, err := loadTimezone(p.Timezone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// loadTimezone resolves an IANA zone name; "" is UTC. "Local" is refused:
+// it would mean whatever zone the host happens to run in.
+func loadTimezone(name string) (*time.Location, error) {
+	switch name {
+	case "":
+		return time.UTC, nil
+	case "Local":
+		return nil, fmt.Errorf("unknown time zone %q: name the zone, such as America/Chicago", name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q: use an IANA name such as America/Los_Angeles, Europe/Berlin or UTC", name)
+	}
+	return loc, nil
 }
 
 // PartnerSFTP holds a partner's credentials for the hub's SFTP server. A
@@ -340,6 +398,7 @@ func DefaultConfig() *Config {
 			"OTHER",
 		}},
 		Validation:      ValidationConfig{QtyTolerancePct: 5, PriceTolerancePct: 5, DestinationBasis: "FOB"},
+		Spine:           SpineConfig{ContainerWindow: Duration{60 * 24 * time.Hour}},
 		ShutdownTimeout: Duration{30 * time.Second},
 	}
 }
@@ -407,9 +466,15 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 		d.Duration = 0
 		return nil
 	}
+	// Whole days ("60d") read as people write windows; Go's own units
+	// stop at hours.
+	if days, err := strconv.Atoi(strings.TrimSuffix(n.Value, "d")); err == nil && strings.HasSuffix(n.Value, "d") && days >= 0 {
+		d.Duration = time.Duration(days) * 24 * time.Hour
+		return nil
+	}
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("invalid duration %q: use a number with a unit, such as 30s, 5m or 1h30m", n.Value)
+		return fmt.Errorf("invalid duration %q: use a number with a unit, such as 30s, 5m, 1h30m or 60d", n.Value)
 	}
 	d.Duration = v
 	return nil

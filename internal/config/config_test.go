@@ -520,3 +520,62 @@ func FuzzParse(f *testing.F) {
 		_ = c.Validate() // must not panic
 	})
 }
+
+func TestPartnerConfig_Location(t *testing.T) {
+	tests := []struct {
+		name     string
+		timezone string // "-": the key left out
+		want     string // the zone's name
+		offset   int    // seconds east of UTC on 2026-03-21 (after US DST starts)
+	}{
+		{"Omitted", "-", "UTC", 0},
+		{"Empty", `""`, "UTC", 0},
+		{"UTC", "UTC", "UTC", 0},
+		{"LosAngeles", "America/Los_Angeles", "America/Los_Angeles", -7 * 3600},
+		{"Shanghai", "Asia/Shanghai", "Asia/Shanghai", 8 * 3600},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			y := "data_dir: " + t.TempDir() + "\nsftp: {listen: \"\"}\npartners:\n  - id: fastclear\n    role: broker\n"
+			if tt.timezone != "-" {
+				y += "    timezone: " + tt.timezone + "\n"
+			}
+			c, err := Parse(strings.NewReader(y), "clearway.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			loc := c.Partners[0].Location()
+			if got := loc.String(); got != tt.want {
+				t.Errorf("Location() = %s, want %s", got, tt.want)
+			}
+			// The start of a date-only status time in the partner's zone.
+			day := time.Date(2026, 3, 21, 0, 0, 0, 0, loc)
+			if _, off := day.Zone(); off != tt.offset {
+				t.Errorf("offset on 2026-03-21 = %d, want %d", off, tt.offset)
+			}
+		})
+	}
+}
+
+func TestPartnerConfig_LocationWithoutValidate(t *testing.T) {
+	for tz, want := range map[string]string{"": "UTC", "Europe/Berlin": "Europe/Berlin", "Nowhere/Else": "UTC", "Local": "UTC"} {
+		p := PartnerConfig{ID: "x", Timezone: tz}
+		if got := p.Location().String(); got != want {
+			t.Errorf("Timezone %q: Location() = %s, want %s", tz, got, want)
+		}
+	}
+}
+
+func TestParse_ValuationProofDocs(t *testing.T) {
+	c, err := Parse(strings.NewReader("data_dir: var\nvalidation:\n  valuation_proof_docs:\n    freight: [freight_invoice, carrier_statement]\n    insurance: []\n"), "clearway.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"freight": {"freight_invoice", "carrier_statement"}, "insurance": {}}
+	if got := c.Validation.ValuationProofDocs; !reflect.DeepEqual(got, want) {
+		t.Errorf("valuation_proof_docs = %q, want %q", got, want)
+	}
+}

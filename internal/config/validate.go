@@ -93,6 +93,9 @@ func (c *Config) validateGlobal(l *errorList) {
 	positive(l, "shutdown_timeout", c.ShutdownTimeout)
 
 	c.validateValidation(l)
+	if c.Spine.ContainerWindow.Duration <= 0 {
+		l.add("spine.container_window", "must be a positive duration such as 60d")
+	}
 
 	if len(c.Review.ReasonCodes) == 0 {
 		l.add("review.reason_codes", "must list at least one reason code")
@@ -181,6 +184,11 @@ func (c *Config) validatePartners(l *errorList) {
 
 		if p.Ack != Ack997 && p.Ack != Ack999 {
 			l.add(pp+".ack", fmt.Sprintf("must be \"997\" or \"999\", got %q", p.Ack))
+		}
+		if loc, err := loadTimezone(p.Timezone); err != nil {
+			l.add(pp+".timezone", err.Error())
+		} else {
+			p.loc = loc
 		}
 		if p.StatusCodes != "" {
 			if fi, err := os.Stat(p.StatusCodes); err != nil || fi.IsDir() {
@@ -493,6 +501,11 @@ func (c *Config) validateValidation(l *errorList) {
 	for mode := range v.RequiredDocs {
 		if !slices.Contains([]string{"default", "ocean", "air", "truck", "rail"}, mode) {
 			l.add("validation.required_docs."+mode, "unknown mode: use default, ocean, air, truck or rail")
+		}
+	}
+	for deduction := range v.ValuationProofDocs {
+		if !slices.Contains(valuationDeductions, deduction) {
+			l.add("validation.valuation_proof_docs."+deduction, "unknown deduction: use "+strings.Join(valuationDeductions, ", "))
 		}
 	}
 	for chapter := range v.AgencyDocs {

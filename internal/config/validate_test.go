@@ -333,6 +333,30 @@ func TestLoad_Mistakes(t *testing.T) {
 			want: []string{"packets are written as zip"},
 		},
 		{
+			name: "UnknownTimezone",
+			edit: [][2]string{{"role: broker", "role: broker\n    timezone: America/Springfield"}},
+			path: "partners[1].timezone", line: "timezone: America/Springfield",
+			want: []string{`partners[1].timezone: unknown time zone "America/Springfield"`, "IANA name"},
+		},
+		{
+			name: "LocalTimezone",
+			edit: [][2]string{{"role: supplier ", "timezone: Local\n    role: supplier "}},
+			path: "partners[0].timezone", line: "timezone: Local",
+			want: []string{`partners[0].timezone: unknown time zone "Local"`},
+		},
+		{
+			name: "TimezoneNotAString",
+			edit: [][2]string{{"role: broker", "role: broker\n    timezone: [UTC]"}},
+			path: "partners[1].timezone", line: "timezone: [UTC]",
+			want: []string{"partners[1].timezone"},
+		},
+		{
+			name: "UnknownValuationDeduction",
+			edit: [][2]string{{"mappings_dir: ../mappings", "mappings_dir: ../mappings\nvalidation:\n  valuation_proof_docs: {fright: [freight_invoice]}"}},
+			path: "validation.valuation_proof_docs.fright", line: "valuation_proof_docs: {fright",
+			want: []string{"validation.valuation_proof_docs.fright: unknown deduction: use freight, insurance, us_inland_freight, duties_included"},
+		},
+		{
 			name: "BadAck",
 			edit: [][2]string{{"role: broker", "role: broker\n    ack: 998"}},
 			path: "partners[1].ack", line: "ack: 998",

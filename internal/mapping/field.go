@@ -160,7 +160,7 @@ func dateLayout(pattern string) (string, error) {
 // cellValue is a raw value from the input with what the reader knows of it.
 type cellValue struct {
 	text    string
-	numeric bool      // a spreadsheet number cell
+	numeric bool      // a spreadsheet number cell (or, for hs_code, a CSV value of bare digits)
 	date    time.Time // a real spreadsheet date cell
 	isDate  bool
 }
@@ -398,6 +398,19 @@ func shiftDecimal(d string, n int) string {
 		ip = "0" + ip
 	}
 	return formatDecimal(ip[:len(ip)-n], ip[len(ip)-n:]+fp, neg)
+}
+
+// isDigits reports whether s is one or more ASCII digits and nothing else.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func keepDigits(s string) string {

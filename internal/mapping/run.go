@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/clearway/clearway/internal/clearway"
@@ -185,7 +186,7 @@ type fieldPlan struct {
 func (r *run) plan() []*recordPlan {
 	plans := make([]*recordPlan, len(r.m.Records))
 	for i, spec := range r.m.Records {
-		p := &recordPlan{spec: spec, rec: Record{Kind: spec.Kind, Names: spec.names, Values: make([]string, len(spec.Fields))}}
+		p := &recordPlan{spec: spec, rec: Record{Kind: spec.Kind, Names: spec.names, Values: make([]string, len(spec.names))}}
 		for _, f := range spec.Fields {
 			fp := fieldPlan{spec: f}
 			switch f.src.kind {
@@ -222,10 +223,29 @@ func (r *run) fill(p *recordPlan, i int, v cellValue, pos clearway.Position, err
 // the hot path of big tables never builds one.
 func (r *run) fillAt(p *recordPlan, i int, v cellValue, at func() clearway.Position, errs []*InputError) []*InputError {
 	f := p.fields[i].spec
+	csvDigits := false
+	if f.Type == TypeHSCode && r.m.Format == FormatCSV && !p.fields[i].constant && !v.numeric {
+		// CSV has no cell types: a code of bare digits is what a number
+		// cell or number type leaves, so it gets the number cell's repair.
+		csvDigits = isDigits(strings.TrimSpace(v.text))
+		v.numeric = csvDigits
+	}
 	out, hint, err := f.convert(v, r.m.CSV.DecimalComma && r.m.Format == FormatCSV)
-	if err == nil && f.Type == TypeHSCode && v.numeric && out != "" && len(keepDigits(v.text)) < len(out) {
-		r.res.warn(&InputError{Rule: "HS_LEADING_ZERO_REPAIRED", Pos: at(), Field: f.Name, Value: strings.TrimSpace(v.text),
-			Msg: fmt.Sprintf("HS code lost its leading zero in a number cell; read as %s", out), Hint: "format the column as text"})
+	repaired := err == nil && f.Type == TypeHSCode && v.numeric && out != "" && len(keepDigits(v.text)) < len(out)
+	if repaired {
+		msg, fix := fmt.Sprintf("HS code lost its leading zero in a number cell; read as %s", out), "format the column as text"
+		if csvDigits {
+			msg = fmt.Sprintf("HS code of %d digits lost its leading zero (the file went through a number cell or number type); read as %s", len(keepDigits(v.text)), out)
+			fix = "send HS codes with their leading zeros, e.g. 0502.10.0000"
+		}
+		r.res.warn(&InputError{Rule: "HS_LEADING_ZERO_REPAIRED", Pos: at(), Field: f.Name, Value: strings.TrimSpace(v.text), Msg: msg, Hint: fix})
+	}
+	if f.Name == "hs_code" && p.spec.asSent > 0 {
+		sent := ""
+		if repaired {
+			sent = strings.TrimSpace(v.text)
+		}
+		p.rec.Values[p.spec.asSent] = sent
 	}
 	if err != nil {
 		pos := at()
@@ -237,4 +257,26 @@ func (r *run) fillAt(p *recordPlan, i int, v cellValue, at func() clearway.Posit
 	}
 	p.rec.Values[i] = out
 	return errs
+}
+
+// asSentField is the canonical field that keeps an HS code as the partner
+// sent it when the engine repaired a lost leading zero.
+const asSentField = "hs_code_as_sent"
+
+// addAsSent gives a record whose hs_code field has type hs_code one more
+// field after its own, hs_code_as_sent, which fillAt sets only when it
+// repairs the code: validation reports the repair (HS_LEADING_ZERO_REPAIRED)
+// and shows what was sent. A mapping that fills hs_code_as_sent itself
+// keeps its own.
+func (r *RecordSpec) addAsSent() {
+	if !clearway.ValidField(r.Kind, asSentField) || slices.Contains(r.names, asSentField) {
+		return
+	}
+	for _, f := range r.Fields {
+		if f.Name == "hs_code" && f.Type == TypeHSCode {
+			r.names = append(r.names, asSentField)
+			r.asSent = len(r.names) - 1
+			return
+		}
+	}
 }

@@ -111,6 +111,7 @@ type RecordSpec struct {
 	SkipWhen *SkipWhen
 	Fields   []*FieldSpec
 	names    []string // field names in Fields order, shared by emitted records
+	asSent   int      // index in names of the engine's hs_code_as_sent, 0 when none
 	line     int
 }
 
@@ -523,6 +524,7 @@ func (p *parser) record(n *yaml.Node, path string, format Format) *RecordSpec {
 		r.Fields = append(r.Fields, f)
 		r.names = append(r.names, name)
 	}
+	r.addAsSent()
 	return r
 }
 

@@ -3,6 +3,7 @@ package mapping
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,22 +151,98 @@ func BenchmarkCSVMap(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
-func TestHSRepairWarning(t *testing.T) {
-	spec := "name: t\nformat: csv\nmatch: {path: '*'}\nrecords:\n  - kind: invoice_line\n    fields:\n      hs_code: {col: 1, type: hs_code}\n"
+// TestHSRepair: a lost leading zero is restored for spreadsheet number
+// cells and for CSV values of bare digits, warned about, and the value as
+// sent is kept in hs_code_as_sent for that record only.
+func TestHSRepair(t *testing.T) {
+	const invoice = "name: t\nformat: csv\nmatch: {path: '*'}\nrecords:\n  - kind: invoice_line\n    fields:\n      line_no: {col: 1}\n      hs_code: {col: 2, type: hs_code}\n"
+	tests := []struct {
+		name     string
+		spec     string
+		csv      string
+		rejected bool
+		want     []map[string]string // per record: hs_code and hs_code_as_sent ("" = absent)
+		warnings []string            // the value of each HS_LEADING_ZERO_REPAIRED warning
+	}{
+		{"NineDigits", invoice, "L,HTS\n3,502100000\n", false,
+			[]map[string]string{{"hs_code": "0502100000", "hs_code_as_sent": "502100000"}}, []string{"502100000"}},
+		{"FiveAndSevenDigits", invoice, "L,HTS\n1,10121\n2,1012100\n", false,
+			[]map[string]string{{"hs_code": "010121", "hs_code_as_sent": "10121"}, {"hs_code": "01012100", "hs_code_as_sent": "1012100"}},
+			[]string{"10121", "1012100"}},
+		{"BlanksAroundDigits", invoice, "L,HTS\n1, 502100000 \n", false,
+			[]map[string]string{{"hs_code": "0502100000", "hs_code_as_sent": "502100000"}}, []string{"502100000"}},
+		{"AsSentOnlyOnRepairedRecord", invoice, "L,HTS\n1,8482.10.5048\n2,502100000\n3,8483405010\n", false,
+			[]map[string]string{{"hs_code": "8482105048"}, {"hs_code": "0502100000", "hs_code_as_sent": "502100000"}, {"hs_code": "8483405010"}},
+			[]string{"502100000"}},
+		{"DotsAreNotANumber", invoice, "L,HTS\n1,50210.0000\n", true, nil, nil},
+		{"TrailingTextIsNotANumber", invoice, "L,HTS\n1,502100000 (bristles)\n", true, nil, nil},
+		{"FourDigitsStillBad", invoice, "L,HTS\n1,5021\n", true, nil, nil},
+		{"MappingFillsAsSentItself", "name: t\nformat: csv\nmatch: {path: '*'}\nrecords:\n  - kind: invoice_line\n    fields:\n      hs_code: {col: 2, type: hs_code}\n      hs_code_as_sent: {col: 2}\n",
+			"L,HTS\n1,8482.10.5048\n", false, []map[string]string{{"hs_code": "8482105048", "hs_code_as_sent": "8482.10.5048"}}, nil},
+		{"StringTypedHSNotRepaired", "name: t\nformat: csv\nmatch: {path: '*'}\nrecords:\n  - kind: invoice_line\n    fields:\n      hs_code: {col: 2}\n",
+			"L,HTS\n1,502100000\n", false, []map[string]string{{"hs_code": "502100000"}}, nil},
+		{"PurchaseOrderLine", "name: t\nformat: csv\nmatch: {path: '*'}\nrecords:\n  - kind: purchase_order_line\n    fields:\n      hs_code: {col: 2, type: hs_code}\n",
+			"L,HTS\n1,502100000\n", false, []map[string]string{{"hs_code": "0502100000", "hs_code_as_sent": "502100000"}}, []string{"502100000"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, res := mustMap(t, tt.spec, "x.csv", tt.csv)
+			if res.Rejected != tt.rejected {
+				t.Fatalf("rejected = %v, want %v; errors %v", res.Rejected, tt.rejected, res.Errors)
+			}
+			if tt.rejected {
+				return
+			}
+			if len(recs) != len(tt.want) {
+				t.Fatalf("got %d records, want %d", len(recs), len(tt.want))
+			}
+			for i, w := range tt.want {
+				if got := recs[i].Fields["hs_code"]; got != w["hs_code"] {
+					t.Errorf("record %d hs_code = %q, want %q", i, got, w["hs_code"])
+				}
+				if got := recs[i].Fields["hs_code_as_sent"]; got != w["hs_code_as_sent"] {
+					t.Errorf("record %d hs_code_as_sent = %q, want %q", i, got, w["hs_code_as_sent"])
+				}
+			}
+			var got []string
+			for _, w := range res.Warnings {
+				if w.Rule != "HS_LEADING_ZERO_REPAIRED" || w.Field != "hs_code" {
+					t.Errorf("warning %v: want rule HS_LEADING_ZERO_REPAIRED on hs_code", w)
+				}
+				got = append(got, w.Value)
+			}
+			if !slices.Equal(got, tt.warnings) {
+				t.Errorf("warnings for %q, want %q", got, tt.warnings)
+			}
+		})
+	}
+}
+
+// TestHSRepair_NumberCell: a spreadsheet number cell is repaired whatever
+// the format, and the warning says where.
+func TestHSRepair_NumberCell(t *testing.T) {
+	spec := "name: t\nformat: xlsx\nmatch: {path: '*'}\nrecords:\n  - kind: invoice_line\n    fields:\n      hs_code: {col: 1, type: hs_code}\n"
 	m, err := Parse([]byte(spec), "t.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// CSV cells are text: no repair, and 5 digits is an error there.
-	_, res := mustMap(t, spec, "x.csv", "HTS\n10121\n")
-	if !res.Rejected {
-		t.Fatal("a 5-digit HS code from a text cell was accepted")
-	}
-	// A spreadsheet number cell: repaired, kept, and warned about.
-	p := (&run{m: m, res: &Result{}}).plan()[0]
 	r := &run{m: m, res: &Result{}}
+	p := r.plan()[0]
 	r.fill(p, 0, cellValue{text: "10121", numeric: true}, clearway.Position{Row: 7}, nil)
-	if p.rec.Values[0] != "010121" || len(r.res.Warnings) != 1 || r.res.Warnings[0].Rule != "HS_LEADING_ZERO_REPAIRED" || r.res.Warnings[0].Pos.Row != 7 {
-		t.Fatalf("value %q, warnings %v", p.rec.Values[0], r.res.Warnings)
+	if got := p.rec.Get("hs_code_as_sent"); p.rec.Values[0] != "010121" || got != "10121" {
+		t.Fatalf("hs_code %q, hs_code_as_sent %q; want 010121, 10121", p.rec.Values[0], got)
+	}
+	if len(r.res.Warnings) != 1 || r.res.Warnings[0].Rule != "HS_LEADING_ZERO_REPAIRED" || r.res.Warnings[0].Pos.Row != 7 {
+		t.Fatalf("warnings %v", r.res.Warnings)
+	}
+	// The next record's code needs no repair: hs_code_as_sent is cleared.
+	r.fill(p, 0, cellValue{text: "8471300100", numeric: true}, clearway.Position{Row: 8}, nil)
+	if got := p.rec.Get("hs_code_as_sent"); got != "" {
+		t.Fatalf("hs_code_as_sent = %q after an unrepaired code, want empty", got)
+	}
+	// A text cell of bare digits in a workbook is not repaired: only CSV
+	// values lose their type.
+	if errs := r.fill(p, 0, cellValue{text: "10121"}, clearway.Position{Row: 9}, nil); len(errs) != 1 {
+		t.Fatalf("xlsx text 10121: got %d errors, want 1", len(errs))
 	}
 }

@@ -82,6 +82,9 @@ type qtyAgg struct {
 	sum   *big.Rat
 	lines []int
 	uom   string
+	// elsewhere is what other shipments declared against the same PO
+	// line (a PO shipped in parts), included in sum.
+	elsewhere *big.Rat
 }
 
 // checkLines applies the invoice-line rules: HS, origin, quantity, unit,
@@ -205,11 +208,9 @@ func (c *checker) checkLines() {
 		// Unit price against the PO.
 		price, priceOK := parseDecimal(field(l, "unit_price"))
 		if priceOK && po != nil && sameUOM && sameCur {
+			// A PO without a price (0) has nothing to deviate from.
 			if poPrice, ok := parseDecimal(field(po, "unit_price")); ok && poPrice.Sign() > 0 {
-				diff := new(big.Rat).Sub(price, poPrice)
-				diff.Abs(diff)
-				limit := new(big.Rat).Mul(poPrice, new(big.Rat).Sub(ratFromPct(c.cfg.PriceTolerancePct), big.NewRat(1, 1)))
-				if diff.Cmp(limit) > 0 {
+				if beyond(poPrice, price, c.cfg.PriceTolerancePct) {
 					pct := new(big.Rat).Quo(new(big.Rat).Mul(new(big.Rat).Sub(price, poPrice), big.NewRat(100, 1)), poPrice)
 					f, _ := pct.Float64()
 					c.add(RulePriceDeviation, SeverityWarning, "unit_price", ln,
@@ -232,16 +233,14 @@ func (c *checker) checkLines() {
 		}
 	}
 
-	// Quantity against the PO, summed over the invoice lines of one PO line.
-	limitFactor := ratFromPct(c.cfg.QtyTolerancePct)
+	c.addElsewhere(ix, agg)
+	// Quantity against the PO, summed over the invoice lines of one PO
+	// line (in this shipment and the others that carry the PO): only
+	// shipping more than ordered counts.
 	for _, pi := range aggOrder {
 		a, po := agg[pi], c.s.POLines[pi]
 		poQty, ok := parseDecimal(field(po, "quantity"))
-		if !ok || poQty.Sign() <= 0 {
-			continue
-		}
-		limit := new(big.Rat).Mul(poQty, limitFactor)
-		if a.sum.Cmp(limit) <= 0 {
+		if !ok || poQty.Sign() <= 0 || a.sum.Cmp(poQty) <= 0 || !beyond(poQty, a.sum, c.cfg.QtyTolerancePct) {
 			continue
 		}
 		lines := make([]string, len(a.lines))
@@ -252,10 +251,35 @@ func (c *checker) checkLines() {
 		if a.uom != "" {
 			unit = " " + a.uom
 		}
+		shipped := fmtRat(a.sum) + unit
+		if a.elsewhere != nil {
+			shipped = fmt.Sprintf("%s, counting the %s%s other shipments declared,", shipped, fmtRat(a.elsewhere), unit)
+		}
 		c.add(RuleQtyOverPO, SeverityWarning, "quantity", a.lines[0],
-			fmt.Sprintf("invoice %s %s ship%s %s%s but %s orders %s%s (tolerance %g%%)",
-				plural(len(lines), "line", "lines"), strings.Join(lines, ", "), verbS(len(lines)), fmtRat(a.sum), unit,
+			fmt.Sprintf("invoice %s %s ship%s %s but %s orders %s%s (tolerance %g%%)",
+				plural(len(lines), "line", "lines"), strings.Join(lines, ", "), verbS(len(lines)), shipped,
 				poRef(po), fmtRat(poQty), unit, c.cfg.QtyTolerancePct))
+	}
+}
+
+// addElsewhere adds to each PO line's sum what other shipments declared
+// against it in the same unit (DOMAIN.md §4.8: QTY_OVER_PO counts every
+// shipment of the PO).
+func (c *checker) addElsewhere(ix poIndex, agg map[int]*qtyAgg) {
+	for _, l := range c.s.OtherInvoiceLines {
+		a := agg[ix.find(l)]
+		qty, ok := parseDecimal(field(l, "quantity"))
+		if a == nil || !ok || qty.Sign() <= 0 {
+			continue
+		}
+		if u, _ := c.uom(field(l, "uom")); u != a.uom {
+			continue
+		}
+		if a.elsewhere == nil {
+			a.elsewhere = new(big.Rat)
+		}
+		a.elsewhere.Add(a.elsewhere, qty)
+		a.sum.Add(a.sum, qty)
 	}
 }
 
@@ -272,4 +296,39 @@ func (c *checker) uom(raw string) (string, bool) {
 		}
 	}
 	return codelist.UOM(raw)
+}
+
+// checkHSRepairs applies HS_LEADING_ZERO_REPAIRED: the mapping engine
+// restored a lost leading zero (DOMAIN.md §1.3 step 2) and kept what was
+// sent in hs_code_as_sent. A line whose hs_code_as_sent holds other digits
+// than its hs_code is reported, so that a person confirms the code.
+func (c *checker) checkHSRepairs() {
+	repaired := func(l map[string]string) (sent, code string, ok bool) {
+		sent, code = field(l, "hs_code_as_sent"), field(l, "hs_code")
+		return sent, code, sent != "" && digitsOf(sent) != digitsOf(code)
+	}
+	const advice = "a number cell or number type dropped the leading zero; confirm the code and ask the sender to keep HS codes as text"
+	for i, l := range c.s.InvoiceLines {
+		if sent, code, ok := repaired(l); ok {
+			ln := lineNo(l, i)
+			c.add(RuleHSLeadingZeroRepaired, SeverityWarning, "hs_code", ln,
+				fmt.Sprintf("invoice line %d: HS code sent as %s was read as %s; %s", ln, sent, code, advice))
+		}
+	}
+	for _, l := range c.s.POLines {
+		if sent, code, ok := repaired(l); ok {
+			c.add(RuleHSLeadingZeroRepaired, SeverityWarning, "hs_code", 0,
+				fmt.Sprintf("%s: HS code sent as %s was read as %s; %s", poRef(l), sent, code, advice))
+		}
+	}
+}
+
+// digitsOf returns the ASCII digits of s.
+func digitsOf(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
 }

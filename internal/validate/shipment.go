@@ -189,54 +189,6 @@ func (c *checker) checkIncoterm() {
 	c.checkValuation(term)
 }
 
-// checkValuation applies the validator logic of DOMAIN.md §2.4: on a FOB
-// basis, C and D terms need the freight (and insurance) to deduct; on a
-// CIF basis, E, F, CFR and CPT terms need the freight and insurance to
-// add. A valuation field counts as given when it is not blank, even "0".
-func (c *checker) checkValuation(term string) {
-	var deduct = map[string][]string{
-		"CFR": {"freight"}, "CIF": {"freight", "insurance"},
-		"CPT": {"freight"}, "CIP": {"freight", "insurance"},
-		"DAP": {"freight"}, "DPU": {"freight"}, "DDP": {"freight"},
-	}
-	var add = map[string][]string{
-		"EXW": {"freight", "insurance"}, "FCA": {"freight", "insurance"},
-		"FAS": {"freight", "insurance"}, "FOB": {"freight", "insurance"},
-		"CFR": {"insurance"}, "CPT": {"insurance"},
-	}
-	basis := strings.ToUpper(strings.TrimSpace(c.s.DestinationBasis))
-	var rule, verb string
-	var needed []string
-	switch basis {
-	case "", "FOB":
-		rule, verb, needed = RuleValuationDeductionMissing, "deduct", deduct[term]
-		basis = "FOB"
-	case "CIF":
-		rule, verb, needed = RuleValuationAdditionMissing, "add", add[term]
-	default:
-		return // unknown basis: nothing sound to say
-	}
-	var absent []string
-	for _, k := range needed {
-		if field(c.s.Valuation, k) == "" {
-			absent = append(absent, k)
-		}
-	}
-	if len(absent) == 0 {
-		return
-	}
-	c.add(rule, SeverityError, "valuation", 0,
-		fmt.Sprintf("under %s on the %s valuation basis the %s to %s from the invoice price %s not given; enter the actual amount from the carrier or insurer document for review",
-			term, basis, strings.Join(absent, " and "), verb, isAre(len(absent))))
-}
-
-func isAre(n int) string {
-	if n == 1 {
-		return "is"
-	}
-	return "are"
-}
-
 // checkIdentifiers applies the check-digit and syntax rules of DOMAIN.md
 // §6 to the shipment identifiers, the packing-list container numbers and
 // the carrier SCAC.

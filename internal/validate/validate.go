@@ -25,6 +25,7 @@ const (
 	RuleDocRequiredMissing        = "DOC_REQUIRED_MISSING"
 	RulePGADocMissing             = "PGA_DOC_MISSING"
 	RuleHSSyntax                  = "HS_SYNTAX"
+	RuleHSLeadingZeroRepaired     = "HS_LEADING_ZERO_REPAIRED"
 	RuleHSUnknown                 = "HS_UNKNOWN"
 	RuleHSMismatchPO              = "HS_MISMATCH_PO"
 	RuleOriginInvalid             = "ORIGIN_INVALID"
@@ -41,6 +42,7 @@ const (
 	RuleIncotermPlaceMissing      = "INCOTERM_PLACE_MISSING"
 	RuleValuationDeductionMissing = "VALUATION_DEDUCTION_MISSING"
 	RuleValuationAdditionMissing  = "VALUATION_ADDITION_MISSING"
+	RuleValuationProofMissing     = "VALUATION_PROOF_MISSING"
 	RuleContainerCheckDigit       = "CONTAINER_CHECK_DIGIT"
 	RuleAWBCheckDigit             = "AWB_CHECK_DIGIT"
 	RuleEntryCheckDigit           = "ENTRY_CHECK_DIGIT"
@@ -75,17 +77,33 @@ type Shipment struct {
 	// DestinationBasis is the importing country's valuation basis: "FOB"
 	// (US, the default when empty) or "CIF" (EU and others).
 	DestinationBasis string
+	// PlaceInland reports that the Incoterm's named place is a US inland
+	// point beyond the port of entry (such as CPT Chicago for goods entered
+	// at Los Angeles). Under CPT and CIP the US inland freight is then a
+	// deduction the valuation must answer; otherwise it is only checked for
+	// proof when claimed. The D terms always ask for it (answer
+	// us_inland_freight=not_applicable with a reason when the place is the
+	// port). The caller decides: Check does not guess from place names.
+	PlaceInland bool
 	// Identifiers maps identifier fields (bill_of_lading,
 	// container_number, air_waybill, entry_number, …) to their values.
 	Identifiers map[string][]string
 	// POLines are the purchase_order_line records the invoice refers to.
+	// Their assists, packing, commissions and royalties fields ("yes" or an
+	// amount) flag valuation additions to ask about.
 	POLines []map[string]string
 	// InvoiceLines are the invoice_line records of the shipment.
 	InvoiceLines []map[string]string
+	// OtherInvoiceLines are invoice lines other shipments declared against
+	// the same purchase orders: QTY_OVER_PO counts them too.
+	OtherInvoiceLines []map[string]string
 	// PackingLines are the packing_line records of the shipment.
 	PackingLines []map[string]string
-	// Valuation holds the valuation fields (freight, insurance, assists,
-	// …); it may be nil.
+	// Valuation holds the valuation fields (freight, insurance,
+	// us_inland_freight, duties_included, their <field>_reason, assists,
+	// packing, commissions, royalties, …); it may be nil. A deduction is
+	// answered by an amount above 0 or by NotApplicable with a reason; an
+	// addition by an amount (0 included) or "no"/"none".
 	Valuation map[string]string
 	// Documents lists the doc types present in their current version, such
 	// as "commercial_invoice" or "bill_of_lading".
@@ -114,11 +132,16 @@ type Config struct {
 	// UOMAliases maps extra unit spellings to a unit codelist.UOM accepts,
 	// such as {"STUECK": "PCS"}; keys are matched case-insensitively.
 	UOMAliases map[string]string
+	// ValuationProofDocs maps a deduction field (freight, insurance,
+	// us_inland_freight, duties_included) to the doc types, any one of
+	// which proves an amount claimed for it (VALUATION_PROOF_MISSING). A
+	// field without doc types is not checked for proof.
+	ValuationProofDocs map[string][]string
 }
 
 // DefaultConfig returns the defaults of DOMAIN.md: 5 % quantity and price
-// tolerance, the documents of §3 per mode and a safety data sheet for
-// chapters 28, 29, 32, 34 and 38.
+// tolerance, the documents of §3 per mode, a safety data sheet for
+// chapters 28, 29, 32, 34 and 38, and DefaultValuationProofDocs.
 func DefaultConfig() Config {
 	return Config{
 		QtyTolerancePct:   5,
@@ -133,6 +156,7 @@ func DefaultConfig() Config {
 			"truck": {"commercial_invoice", "bill_of_lading"},
 			"rail":  {"commercial_invoice", "bill_of_lading"},
 		},
+		ValuationProofDocs: DefaultValuationProofDocs(),
 	}
 }
 
@@ -143,7 +167,9 @@ func Check(s Shipment, cfg Config) []Finding {
 	c := &checker{s: s, cfg: cfg, findings: []Finding{}}
 	c.checkDocuments()
 	c.checkLines()
+	c.checkHSRepairs()
 	c.checkIncoterm()
+	c.checkAdditions()
 	c.checkIdentifiers()
 	slices.SortFunc(c.findings, func(a, b Finding) int {
 		return cmp.Or(
@@ -182,16 +208,6 @@ func parseDecimal(s string) (*big.Rat, bool) {
 	}
 	r, ok := new(big.Rat).SetString(s)
 	return r, ok
-}
-
-// ratFromPct returns 1 + pct/100 as an exact rational.
-func ratFromPct(pct float64) *big.Rat {
-	r := new(big.Rat)
-	if r.SetFloat64(pct) == nil {
-		r.SetInt64(0)
-	}
-	r.Quo(r, big.NewRat(100, 1))
-	return r.Add(r, big.NewRat(1, 1))
 }
 
 // fmtRat formats r as a short decimal for messages.

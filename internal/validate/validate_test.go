@@ -160,20 +160,11 @@ func TestCheck_Rules(t *testing.T) {
 		{"IncotermUCC", func(s *Shipment) { s.Incoterm = "FOB Destination"; s.IncotermPlace = "" }, nil, RuleIncotermLegacy, SeverityWarning, 0, "UCC"},
 		{"IncotermPlaceMissing", func(s *Shipment) { s.IncotermPlace = "" }, nil, RuleIncotermPlaceMissing, SeverityWarning, 0, "named place"},
 
-		// Valuation.
-		{"DeductCIFNoInsurance", func(s *Shipment) { s.Incoterm = "CIF"; s.Valuation = map[string]string{"freight": "1800"} }, nil,
-			RuleValuationDeductionMissing, SeverityError, 0, "insurance to deduct"},
-		{"DeductDDPNil", func(s *Shipment) { s.Incoterm = "DDP" }, nil,
-			RuleValuationDeductionMissing, SeverityError, 0, "freight"},
-		{"DeductDefaultBasis", func(s *Shipment) { s.Incoterm = "CPT"; s.DestinationBasis = "" }, nil,
-			RuleValuationDeductionMissing, SeverityError, 0, "the FOB valuation basis"},
-		{"AddEXW", func(s *Shipment) { s.Incoterm = "EXW"; s.DestinationBasis = "CIF" }, nil,
-			RuleValuationAdditionMissing, SeverityError, 0, "freight and insurance to add"},
-		{"AddCFRInsurance", func(s *Shipment) {
-			s.Incoterm = "CFR"
-			s.DestinationBasis = "cif"
-			s.Valuation = map[string]string{"freight": "1800"}
-		}, nil, RuleValuationAdditionMissing, SeverityError, 0, "insurance to add"},
+		// HS repaired by the mapping engine.
+		{"HSRepairedInvoiceLine", setLine(2, "hs_code", "0502100000", "hs_code_as_sent", "502100000"), nil,
+			RuleHSLeadingZeroRepaired, SeverityWarning, 3, "invoice line 3: HS code sent as 502100000 was read as 0502100000"},
+		{"HSRepairedPOLine", func(s *Shipment) { s.POLines[2]["hs_code_as_sent"] = "502100000" }, nil,
+			RuleHSLeadingZeroRepaired, SeverityWarning, 0, "PO 4500012345 line 30: HS code sent as 502100000 was read as 0502100000"},
 
 		// Identifiers.
 		{"ContainerBad", func(s *Shipment) { s.Identifiers["container_number"] = []string{"CSQU3054384"} }, nil,
@@ -257,16 +248,8 @@ func TestCheck_NoFinding(t *testing.T) {
 		}, nil, RulePGADocMissing},
 		{"IncotermWithPlaceInTerm", func(s *Shipment) { s.Incoterm = "fob ningbo"; s.IncotermPlace = "" }, nil, RuleIncotermPlaceMissing},
 		{"IncotermCFRDot", func(s *Shipment) { s.Incoterm = "CFR."; s.Valuation = map[string]string{"freight": "1800"} }, nil, RuleIncotermLegacy},
-		{"DeductFOBBasisFOB", func(s *Shipment) {}, nil, RuleValuationDeductionMissing},
-		{"DeductGiven", func(s *Shipment) {
-			s.Incoterm = "CIP"
-			s.Valuation = map[string]string{"freight": "1800", "insurance": "0"}
-		}, nil, RuleValuationDeductionMissing},
-		{"AddCIFOnCIFBasis", func(s *Shipment) { s.Incoterm = "CIF"; s.DestinationBasis = "CIF" }, nil, RuleValuationAdditionMissing},
-		{"AddGiven", func(s *Shipment) {
-			s.DestinationBasis = "CIF"
-			s.Valuation = map[string]string{"freight": "1800", "insurance": "45.10"}
-		}, nil, RuleValuationAdditionMissing},
+		{"HSAsSentSameDigits", setLine(0, "hs_code_as_sent", "8482.10.5048"), nil, RuleHSLeadingZeroRepaired},
+		{"HSAsSentAbsent", setLine(2, "hs_code", "502100000"), nil, RuleHSLeadingZeroRepaired},
 		{"ContainerGood", func(s *Shipment) { s.Identifiers["container_number"] = []string{"csqu 305438-3"} }, nil, RuleContainerCheckDigit},
 		{"AWBGood", func(s *Shipment) { s.Identifiers["air_waybill"] = []string{"589-81140743"} }, nil, RuleAWBCheckDigit},
 		{"EntryGood", func(s *Shipment) { s.Identifiers["entry_number"] = []string{"ABC-1234567-6", "999-9999999-0"} }, nil, RuleEntryCheckDigit},
