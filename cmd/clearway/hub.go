@@ -21,6 +21,7 @@ import (
 	"github.com/clearway/clearway/internal/outbound"
 	"github.com/clearway/clearway/internal/schedule"
 	"github.com/clearway/clearway/internal/sftpd"
+	"github.com/clearway/clearway/internal/spine"
 	"github.com/clearway/clearway/internal/sqlite"
 	"github.com/clearway/clearway/internal/watch"
 	"github.com/clearway/clearway/internal/web"
@@ -286,6 +287,14 @@ func storeRules(cfg *config.Config) (*sqlite.Rules, error) {
 		rules.Validation.AgencyDocs = v.AgencyDocs
 	}
 	rules.Validation.UOMAliases = v.UOMAliases
+	for k, docs := range v.ValuationProofDocs {
+		rules.Validation.ValuationProofDocs[k] = docs
+	}
+	rules.Spine = spine.Policy{ContainerWindow: cfg.Spine.ContainerWindow.Duration}
+	rules.Timezones = map[string]*time.Location{}
+	for i := range cfg.Partners {
+		rules.Timezones[cfg.Partners[i].ID] = cfg.Partners[i].Location()
+	}
 	for i, p := range cfg.Partners {
 		if p.StatusCodes == "" {
 			continue

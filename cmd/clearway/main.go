@@ -11,6 +11,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	// Partner time zones (partners[].timezone) resolve on hosts without
+	// the system zone database too.
+	_ "time/tzdata"
 
 	"github.com/clearway/clearway/internal/clearway"
 )
@@ -47,9 +50,14 @@ Usage:
   clearway ingest         --partner ID [--into DIR] FILE...    journal and ingest files now (channel cli)
   clearway shipment list  [--json]                             canonical shipments
   clearway shipment show  REF [--json]                         one shipment (REF: its ref or any identifier)
-  clearway review list    [--status open|approved|rejected|all] [--json]   the human review queue
-  clearway review approve ID --reason CODE --by NAME [--note TEXT]  apply a held change
-  clearway review reject  ID --reason CODE --by NAME [--note TEXT]  drop it
+  clearway shipment set-state REF STATE --reason CODE --by NAME [--note TEXT] [--entry N] [--at TIME]
+                                                               record a state by hand (the broker phoned)
+  clearway po show        PO [--json]                          a purchase order's lines and the shipments carrying it
+  clearway review list    [--status open|approved|rejected|superseded|all] [--json]   the human review queue
+  clearway review approve ID --reason CODE --by NAME [--note TEXT] [--attach FILE]...  apply a held change, accept a finding
+  clearway review reject  ID --reason CODE --by NAME [--note TEXT] [--attach FILE]...  drop it, let the finding stand
+  clearway review merge   ID --reason CODE --by NAME [...]       identifier_conflict: one shipment takes the other's records
+  clearway review separate ID --reason CODE --by NAME [...]      identifier_conflict: two shipments, do not ask again
   clearway packet export  REF --out FILE.zip                   audit packet: documents, manifest.json, lines.csv
   clearway outbound run   --partner ID --job NAME              run a scheduled job now ("pull" for a remote partner's pull)
   clearway outbound list  [--partner ID] [--json]              the outbound deliveries
@@ -104,8 +112,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&ShipmentShowCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "review" && sub == "list":
 		return (&ReviewListCommand{Stdout: stdout}).Run(ctx, rest[1:])
-	case cmd == "review" && (sub == "approve" || sub == "reject"):
-		return (&ReviewDecideCommand{Approve: sub == "approve", Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "review" && (sub == "approve" || sub == "reject" || sub == "merge" || sub == "separate"):
+		return (&ReviewDecideCommand{Decision: sub, Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "shipment" && sub == "set-state":
+		return (&ShipmentSetStateCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "po" && sub == "show":
+		return (&POShowCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "outbound" && sub == "run":
 		return (&OutboundRunCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "outbound" && sub == "list":
@@ -158,7 +170,8 @@ func newFlagSet(name string) *flag.FlagSet {
 
 // takesArgs names the commands that take positional arguments.
 var takesArgs = map[string]bool{"mapping check": true, "mapping test": true, "ingest": true, "shipment show": true,
-	"review approve": true, "review reject": true, "packet export": true}
+	"review approve": true, "review reject": true, "review merge": true, "review separate": true,
+	"shipment set-state": true, "po show": true, "packet export": true}
 
 // parseFlags parses args, turning flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {

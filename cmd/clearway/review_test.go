@@ -148,12 +148,16 @@ func TestPacketReviewLifecycle(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("review list: %d %s", code, errOut)
 	}
+	// Two open reviews: the HS_MISMATCH_PO finding (a "→ review" rule,
+	// opened in round 1) and the corrected HS code held for a classifier.
 	var reviews []map[string]any
 	json.Unmarshal([]byte(out), &reviews)
-	if len(reviews) != 1 || reviews[0]["kind"] != "classification_change" || reviews[0]["status"] != "open" {
+	if len(reviews) != 2 || reviews[0]["kind"] != "finding" || !strings.Contains(reviews[0]["summary"].(string), "HS_MISMATCH_PO") ||
+		reviews[1]["kind"] != "classification_change" || reviews[1]["status"] != "open" {
 		t.Fatalf("reviews %s", out)
 	}
-	id := string(mustJSON(t, reviews[0]["id"]))
+	findingID := string(mustJSON(t, reviews[0]["id"]))
+	id := string(mustJSON(t, reviews[1]["id"]))
 	if s := show("INV-2026-0042"); s["state"] == "FILE_READY" || !slices.Equal(rulesOf(s), []string{"HS_MISMATCH_PO"}) {
 		t.Fatalf("before approval: state %v findings %v", s["state"], rulesOf(s))
 	}
@@ -163,9 +167,16 @@ func TestPacketReviewLifecycle(t *testing.T) {
 	if out, errOut, code := d.clearway(t, "review", "approve", id, "--reason", "CLASSIFICATION_CORRECTION", "--by", "ana", "--note", "supplier confirmed"); code != 0 {
 		t.Fatalf("approve: exit %d %s%s", code, out, errOut)
 	}
-	s = show("4500012345")
+	s = show("MAEU240312345")
 	if s["state"] != "FILE_READY" || s["ready"] != true {
 		t.Fatalf("after approval: state %v findings %v", s["state"], rulesOf(s))
+	}
+	// The corrected code cleared the mismatch: its finding review closed
+	// itself, saying why.
+	out, _, _ = d.clearway(t, "review", "list", "--status", "superseded", "--json")
+	json.Unmarshal([]byte(out), &reviews)
+	if len(reviews) != 1 || string(mustJSON(t, reviews[0]["id"])) != findingID || !strings.Contains(reviews[0]["note"].(string), "no longer arises") {
+		t.Fatalf("superseded reviews %s, want the HS_MISMATCH_PO finding review", out)
 	}
 
 	// A second CI is version 2 and supersedes version 1.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/clearway/clearway/internal/lifecycle"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -77,10 +78,14 @@ func (c *ShipmentShowCommand) Run(ctx context.Context, args []string) error {
 	if s.Ready {
 		ready = "ready to file"
 	}
-	fmt.Fprintf(w, "%s  %s  (%s)\n", s.Ref, s.State, ready)
+	state := s.State
+	if s.StateLabel != "" {
+		state = s.StateLabel
+	}
+	fmt.Fprintf(w, "%s  %s  (%s)\n", s.Ref, state, ready)
 	fmt.Fprintf(w, "identifiers: %s\n", identifierText(s.Identifiers))
-	for _, h := range s.Holds {
-		fmt.Fprintf(w, "hold: %s %s on %s\n", h.Agency, h.Type, h.Ref)
+	for _, e := range s.Entries {
+		printEntry(w, e)
 	}
 	for _, f := range s.Findings {
 		line := ""
@@ -118,6 +123,25 @@ func (c *ShipmentShowCommand) Run(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "review %d %s %s: %s\n", r.ID, r.Kind, r.Status, r.Summary)
 	}
 	return nil
+}
+
+// printEntry prints one customs entry: its state, holds, exams and release.
+func printEntry(w io.Writer, e lifecycle.EntryStatus) {
+	number := e.EntryNumber
+	if number == "" {
+		number = "(no entry number yet)"
+	}
+	fmt.Fprintf(w, "entry %s: %s", number, e.Label())
+	if e.Resubmissions > 0 {
+		fmt.Fprintf(w, ", resubmitted %d time(s)", e.Resubmissions)
+	}
+	fmt.Fprintln(w)
+	for _, h := range e.Holds {
+		fmt.Fprintf(w, "  hold: %s %s on %s\n", h.Agency, h.Type, h.Ref)
+	}
+	for _, x := range e.Exams {
+		fmt.Fprintf(w, "  exam: %s %s on %s\n", x.Agency, x.Type, x.Ref)
+	}
 }
 
 func openDB(cfgPath string) (*sqlite.DB, error) {

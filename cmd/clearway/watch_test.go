@@ -31,8 +31,8 @@ func TestWatchedFolderIngested(t *testing.T) {
 	if files[0]["state"] != "done" || files[0]["channel"] != "watch" || files[0]["name"] != "inbox/po/PO-EXPORT-20260202.csv" {
 		t.Fatalf("journal %v", files[0])
 	}
-	if _, _, code := d.clearway(t, "shipment", "show", "4500012345"); code != 0 {
-		t.Fatal("the watched file's PO did not reach the store")
+	if out, _, code := d.clearway(t, "po", "show", "4500012345"); code != 0 || !strings.Contains(out, "3 line(s)") {
+		t.Fatalf("the watched file's PO did not reach the store: %s", out)
 	}
 	if entries, _ := os.ReadDir(drop); len(entries) != 1 || entries[0].Name() != ".clearway" {
 		t.Fatalf("drop folder still holds %v", entries)

@@ -1,13 +1,15 @@
-// Package lifecycle is the entry-level customs state machine (DOMAIN.md §4.6)
-// and the tables that map external status codes (CargoWise events, CBP
-// disposition codes, per-partner codes) to canonical events. It is pure: no
-// database and no I/O beyond the embedded code tables.
+// Package lifecycle derives the state of customs entries from the status
+// evidence known about them (DOMAIN.md §4.7, Derive) and holds the tables that
+// map external status codes (CargoWise events, CBP disposition codes, PGA and
+// entry summary codes, per-partner codes) to canonical events. It is pure:
+// no database and no I/O beyond the embedded code tables.
 package lifecycle
 
 // State is the lifecycle state of one customs entry.
 type State string
 
-// The entry states of DOMAIN.md §4.6, in lifecycle order.
+// The entry states of DOMAIN.md §4.6, in lifecycle order. EXAM is UnderExam
+// in Go, as Exam names an open examination.
 const (
 	Planned        State = "PLANNED"
 	PreAlerted     State = "PRE_ALERTED"
@@ -17,7 +19,7 @@ const (
 	Rejected       State = "REJECTED"
 	Accepted       State = "ACCEPTED"
 	OnHold         State = "ON_HOLD"
-	Exam           State = "EXAM"
+	UnderExam      State = "EXAM"
 	Released       State = "RELEASED"
 	SummaryFiled   State = "SUMMARY_FILED"
 	Finalized      State = "FINALIZED"
@@ -31,7 +33,7 @@ const (
 // States lists every state in lifecycle order.
 var States = []State{
 	Planned, PreAlerted, DocsIncomplete, FileReady, Submitted, Rejected, Accepted,
-	OnHold, Exam, Released, SummaryFiled, Finalized, Refused, Seized, GeneralOrder,
+	OnHold, UnderExam, Released, SummaryFiled, Finalized, Refused, Seized, GeneralOrder,
 	Cancelled, Closed,
 }
 
@@ -51,16 +53,6 @@ func (s State) Valid() bool {
 		if v == s {
 			return true
 		}
-	}
-	return false
-}
-
-// beforeRelease reports whether s is a non-terminal state before RELEASED,
-// where a General Order may still move the entry (DOMAIN.md §4.6).
-func (s State) beforeRelease() bool {
-	switch s {
-	case Planned, PreAlerted, DocsIncomplete, FileReady, Submitted, Rejected, Accepted, OnHold, Exam:
-		return true
 	}
 	return false
 }
@@ -130,49 +122,26 @@ func (ev Event) Annotation() bool {
 	return ev == Info || ev == InBond || ev == Arrived
 }
 
-// Review kinds an Outcome may carry. The first two are the PRODUCT.md §8
-// kinds; the others flag codes DOMAIN.md §4.1 routes to review.
+// Review kinds an Anomaly may open (PRODUCT.md §8; go_warning and
+// discrepancy flag codes DOMAIN.md §4.1 routes to review).
 const (
-	ReviewUnmappedStatus     = "unmapped_status"
-	ReviewBackwardTransition = "backward_transition"
-	ReviewGOWarning          = "go_warning"
-	ReviewDiscrepancy        = "discrepancy"
-	ReviewReleaseRevoked     = "release_revoked"
+	ReviewUnmappedStatus = "unmapped_status"
+	ReviewGOWarning      = "go_warning"
+	ReviewDiscrepancy    = "discrepancy"
+	ReviewReleaseRevoked = "release_revoked"
+	// ReviewFinding is the review a "→ review" finding opens (PRODUCT.md §8),
+	// here for HOLD_AFTER_RELEASE.
+	ReviewFinding = "finding"
 )
 
 // Hold is one active hold on an entry.
 type Hold struct {
-	Agency string // CBP, USDA, OTHER, PGA, or "" when the source does not say
-	Type   string // the external code that placed it, when known
-	Ref    string // entry number or B/L it was placed on, when known
+	Agency string `json:"agency"` // CBP, USDA, OTHER, PGA or the PGA's name, MANUAL, or "" when the source does not say
+	Type   string `json:"type"`   // the external code that placed it, when known
+	Ref    string `json:"ref"`    // entry number or B/L it was placed on, when known
 }
 
 // MessageKey identifies a status message for idempotency (DOMAIN.md §4.6).
 type MessageKey struct {
 	Source, Code, At, Ref string
-}
-
-// Entry is the lifecycle part of one customs entry: its state, the set of
-// active holds beside it, and what the machine must remember between messages.
-type Entry struct {
-	State State
-	// Holds is the set of active holds; a release waits while it is not empty.
-	Holds []Hold
-	// ReleaseAuthorized remembers a release authorization received while
-	// holds were active; the last HOLD_REMOVED then releases.
-	ReleaseAuthorized bool
-	// PrevState is the state before CANCELLED, restored by CANCEL_REVERSED.
-	PrevState State
-	// Resubmissions counts corrected packets re-sent after a rejection.
-	Resubmissions int
-	// Seen holds the keys of every message already processed, so a
-	// redelivered message changes nothing. Persist it with the entry.
-	Seen []MessageKey
-}
-
-// clone returns a copy of e that shares no slices with it.
-func (e Entry) clone() Entry {
-	e.Holds = append([]Hold(nil), e.Holds...)
-	e.Seen = append([]MessageKey(nil), e.Seen...)
-	return e
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -17,43 +18,76 @@ import (
 //go:embed tables/*.yaml
 var tableFS embed.FS
 
-// Built-in code lists loaded by DefaultTables.
+// Built-in code lists loaded by DefaultTables, and the names messages use.
 const (
 	CodeListCargoWise      = "cargowise"
 	CodeListCBPDisposition = "cbp_disposition"
+	// CodeListCBPDispositionAir holds the air (ABI WSD) meanings that differ
+	// from the ocean ones; Lookup consults it first for air messages.
+	CodeListCBPDispositionAir = "cbp_disposition_air"
+	// CodeListX12350 is the name PRODUCT.md gives the X12 350 X4-07 codes:
+	// an alias of CodeListCBPDisposition.
+	CodeListX12350 = "x12_350"
+	// CodeListPGA is the ACE PGA status notification codes (DOMAIN.md §4.2).
+	CodeListPGA = "pga"
+	// CodeListACESummary is the entry summary (AE/AX, E1) outcomes (§4.3).
+	CodeListACESummary = "ace_summary"
+	// CodeListManual marks a manual event: its Code is the target State.
+	CodeListManual = "manual"
 )
 
+// defaultLists are the embedded tables, each in tables/<name>.yaml.
+var defaultLists = []string{CodeListCargoWise, CodeListCBPDisposition, CodeListCBPDispositionAir, CodeListPGA, CodeListACESummary}
+
+// partnerPrefix starts the code-list name of a partner's own table.
+const partnerPrefix = "partner:"
+
 // PartnerCodeList returns the code-list name of a partner's own status codes.
-func PartnerCodeList(partnerID string) string { return "partner:" + partnerID }
+func PartnerCodeList(partnerID string) string { return partnerPrefix + partnerID }
 
 // mapping is what one external code means.
 type mapping struct {
 	events []Event
 	agency string
+	// lifts names the hold types (placing codes) a HOLD_REMOVED removes;
+	// empty means every hold of the agency.
+	lifts []string
 }
 
+// codes is one code list: normalised code → meaning.
+type codes map[string]mapping
+
 // Tables maps external status codes to canonical events, per code list
-// ("cargowise", "cbp_disposition", "partner:<id>"). The zero value is empty
-// and ready to Load into; it is not safe for concurrent Load and lookup.
+// ("cargowise", "cbp_disposition", "pga", "partner:<id>" …), with the
+// per-partner overrides of other lists' codes. The zero value is empty and
+// ready to Load into; it is not safe for concurrent Load and lookup.
 type Tables struct {
-	lists map[string]map[string]mapping
+	lists map[string]codes
+	// overrides: partner code list → overridden list → its codes.
+	overrides map[string]map[string]codes
 }
 
 // tableFile is the YAML shape of one code table.
 type tableFile struct {
-	Codes []struct {
-		Code   string   `yaml:"code"`
-		Events []string `yaml:"events"`
-		Agency string   `yaml:"agency"`
-		Note   string   `yaml:"note"`
-	} `yaml:"codes"`
+	Codes []tableCode `yaml:"codes"`
 }
 
-// DefaultTables returns the tables built from the embedded YAML files:
-// tables/cargowise.yaml and tables/cbp_disposition.yaml.
+// tableCode is one row of a code table. List, only in partner tables,
+// overrides that list's code for the partner's messages.
+type tableCode struct {
+	List   string   `yaml:"list"`
+	Code   string   `yaml:"code"`
+	Events []string `yaml:"events"`
+	Agency string   `yaml:"agency"`
+	Lifts  []string `yaml:"lifts"`
+	Note   string   `yaml:"note"`
+}
+
+// DefaultTables returns the tables built from the embedded YAML files, one
+// per built-in code list (tables/<list>.yaml).
 func DefaultTables() (*Tables, error) {
 	t := &Tables{}
-	for _, list := range []string{CodeListCargoWise, CodeListCBPDisposition} {
+	for _, list := range defaultLists {
 		b, err := tableFS.ReadFile("tables/" + list + ".yaml")
 		if err != nil {
 			return nil, fmt.Errorf("read code table %q: %w", list, err)
@@ -66,8 +100,10 @@ func DefaultTables() (*Tables, error) {
 }
 
 // Load parses a YAML code table and adds it as codeList, replacing any table
-// of that name. The YAML is a list under `codes:` of {code, events, agency}.
-// Codes compare case-insensitively; every event must be canonical.
+// (and any overrides) of that name. The YAML is a list under `codes:` of
+// {code, events, agency, lifts}; a partner table's rows may add `list:` to
+// override that list's code for messages the partner sends. Codes compare
+// case-insensitively; every event must be canonical.
 func (t *Tables) Load(codeList string, yamlBytes []byte) error {
 	if codeList == "" {
 		return errors.New("load code table: empty code list name")
@@ -78,40 +114,84 @@ func (t *Tables) Load(codeList string, yamlBytes []byte) error {
 	if err := dec.Decode(&f); err != nil {
 		return fmt.Errorf("load code table %q: %w", codeList, err)
 	}
-	m := make(map[string]mapping, len(f.Codes))
+	own := codes{}
+	over := map[string]codes{}
 	for i, c := range f.Codes {
-		code := normCode(c.Code)
-		if code == "" {
-			return fmt.Errorf("load code table %q: codes[%d]: empty code", codeList, i)
+		list, code, m, err := parseRow(codeList, c)
+		if err != nil {
+			return fmt.Errorf("load code table %q: codes[%d]: %w", codeList, i, err)
 		}
-		if _, dup := m[code]; dup {
+		dst := own
+		if list != codeList {
+			if over[list] == nil {
+				over[list] = codes{}
+			}
+			dst = over[list]
+		}
+		if _, dup := dst[code]; dup {
 			return fmt.Errorf("load code table %q: codes[%d]: duplicate code %q", codeList, i, code)
 		}
-		if len(c.Events) == 0 {
-			return fmt.Errorf("load code table %q: codes[%d] (%s): no events", codeList, i, code)
-		}
-		evs := make([]Event, len(c.Events))
-		for j, s := range c.Events {
-			ev := Event(strings.ToUpper(strings.TrimSpace(s)))
-			if !ev.Valid() {
-				return fmt.Errorf("load code table %q: codes[%d] (%s): events[%d]: unknown event %q", codeList, i, code, j, s)
-			}
-			evs[j] = ev
-		}
-		m[code] = mapping{events: evs, agency: strings.TrimSpace(c.Agency)}
+		dst[code] = m
 	}
 	if t.lists == nil {
-		t.lists = make(map[string]map[string]mapping)
+		t.lists = make(map[string]codes)
+		t.overrides = make(map[string]map[string]codes)
 	}
-	t.lists[codeList] = m
+	t.lists[codeList] = own
+	t.overrides[codeList] = over
 	return nil
+}
+
+// parseRow checks one table row and returns the list it belongs to (codeList
+// itself unless a partner row names another), its code and its meaning.
+func parseRow(codeList string, c tableCode) (string, string, mapping, error) {
+	code := normCode(c.Code)
+	if code == "" {
+		return "", "", mapping{}, errors.New("empty code")
+	}
+	list := codeList
+	if l := canonicalList(c.List); l != "" {
+		if !strings.HasPrefix(codeList, partnerPrefix) {
+			return "", "", mapping{}, fmt.Errorf("(%s): list %q: only partner tables override other lists", code, c.List)
+		}
+		list = l
+	}
+	if len(c.Events) == 0 {
+		return "", "", mapping{}, fmt.Errorf("(%s): no events", code)
+	}
+	evs := make([]Event, len(c.Events))
+	for j, s := range c.Events {
+		ev := Event(strings.ToUpper(strings.TrimSpace(s)))
+		if !ev.Valid() {
+			return "", "", mapping{}, fmt.Errorf("(%s): events[%d]: unknown event %q", code, j, s)
+		}
+		evs[j] = ev
+	}
+	var lifts []string
+	for _, l := range c.Lifts {
+		lifts = append(lifts, normCode(l))
+	}
+	if len(lifts) > 0 && !slices.Contains(evs, HoldRemoved) {
+		return "", "", mapping{}, fmt.Errorf("(%s): lifts without a HOLD_REMOVED event", code)
+	}
+	return list, code, mapping{events: evs, agency: strings.TrimSpace(c.Agency), lifts: lifts}, nil
+}
+
+// canonicalList resolves a code-list alias (x12_350 → cbp_disposition).
+func canonicalList(list string) string {
+	list = strings.TrimSpace(list)
+	if list == CodeListX12350 {
+		return CodeListCBPDisposition
+	}
+	return list
 }
 
 // Events returns the canonical events code stands for in codeList and the
 // agency whose hold it places or lifts ("" when none); ok is false when the
-// code list or the code is unknown.
+// code list or the code is unknown. It ignores partner overrides, air
+// meanings and payloads: Lookup applies those to a whole Message.
 func (t *Tables) Events(codeList, code string) ([]Event, string, bool) {
-	m, ok := t.lists[codeList][normCode(code)]
+	m, ok := t.lists[canonicalList(codeList)][normCode(code)]
 	if !ok {
 		return nil, "", false
 	}
@@ -121,17 +201,32 @@ func (t *Tables) Events(codeList, code string) ([]Event, string, bool) {
 // normCode is the form codes are compared in.
 func normCode(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
 
-// Digest is a hash of every loaded table's meaning (codes, events, agency),
-// independent of load order and YAML layout: when it changes, status
-// messages already stored may mean something else and must be replayed.
+// Digest is a hash of every loaded table's meaning (codes, events, agency,
+// lifts, partner overrides), independent of load order and YAML layout: when
+// it changes, status messages already stored may mean something else and
+// must be derived again.
 func (t *Tables) Digest() string {
 	h := sha256.New()
 	for _, list := range slices.Sorted(maps.Keys(t.lists)) {
 		fmt.Fprintf(h, "list %q\n", list)
-		m := t.lists[list]
-		for _, code := range slices.Sorted(maps.Keys(m)) {
-			fmt.Fprintf(h, "%q %q %q\n", code, m[code].events, m[code].agency)
+		digestCodes(h, t.lists[list])
+		over := t.overrides[list]
+		for _, target := range slices.Sorted(maps.Keys(over)) {
+			fmt.Fprintf(h, "override %q\n", target)
+			digestCodes(h, over[target])
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// digestCodes writes one code list to h in code order. Lifts are written
+// only when set, so tables without them keep the digest they had before.
+func digestCodes(h io.Writer, m codes) {
+	for _, code := range slices.Sorted(maps.Keys(m)) {
+		fmt.Fprintf(h, "%q %q %q", code, m[code].events, m[code].agency)
+		if len(m[code].lifts) > 0 {
+			fmt.Fprintf(h, " lifts %q", m[code].lifts)
+		}
+		fmt.Fprintln(h)
+	}
 }

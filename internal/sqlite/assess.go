@@ -2,18 +2,16 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/lifecycle"
+	"github.com/clearway/clearway/internal/spine"
 	"github.com/clearway/clearway/internal/validate"
 )
 
@@ -29,6 +27,11 @@ type Rules struct {
 	// ChangeTolerancePct is how far, in percent, a value on an accepted
 	// line may move before the change waits for review.
 	ChangeTolerancePct float64
+	// Spine bounds weak identifier links (spine.container_window).
+	Spine spine.Policy
+	// Timezones gives each partner's zone (partners[].timezone): a status
+	// time given as a date is the start of that day there. UTC when absent.
+	Timezones map[string]*time.Location
 }
 
 // DefaultRules are the rules of DOMAIN.md with the shipped code tables.
@@ -53,12 +56,32 @@ func (db *DB) rules() (*Rules, error) {
 	return r, nil
 }
 
-// entryExtra is what the lifecycle keeps beside the state (shipments.entry).
+// entryExtra is what the lifecycle keeps beside the state (shipments.entry):
+// each entry's status, and for the shipment as a whole the active holds,
+// whether a release is authorised, and the resubmissions.
 type entryExtra struct {
-	Holds             []lifecycle.Hold `json:"holds"`
-	ReleaseAuthorized bool             `json:"release_authorized,omitempty"`
-	PrevState         lifecycle.State  `json:"prev_state,omitempty"`
-	Resubmissions     int              `json:"resubmissions,omitempty"`
+	Label             string                  `json:"label,omitempty"`
+	Entries           []lifecycle.EntryStatus `json:"entries"`
+	Holds             []lifecycle.Hold        `json:"holds"`
+	ReleaseAuthorized bool                    `json:"release_authorized,omitempty"`
+	Resubmissions     int                     `json:"resubmissions,omitempty"`
+}
+
+// newEntryExtra summarises a derived lifecycle for storage.
+func newEntryExtra(res lifecycle.Result) entryExtra {
+	x := entryExtra{Entries: res.Entries, Holds: []lifecycle.Hold{}}
+	if x.Entries == nil {
+		x.Entries = []lifecycle.EntryStatus{}
+	}
+	if l := res.Label(); l != string(res.State) {
+		x.Label = l
+	}
+	for _, e := range res.Entries {
+		x.Holds = append(x.Holds, e.Holds...)
+		x.ReleaseAuthorized = x.ReleaseAuthorized || e.Release != nil
+		x.Resubmissions += e.Resubmissions
+	}
+	return x
 }
 
 // snapshot is everything assess reads about one shipment.
@@ -68,10 +91,16 @@ type snapshot struct {
 	ready, readyOnce bool
 	entry, findings  string
 	fields           map[string]string
-	facts            []storedFact
+	facts            []storedFact // the shipment's own, then the lines of the POs it carries
+	manual           []manualEvent
 	documents        []string
-	openReviews      int
-	lastDataFile     int64 // newest file that brought a non-status fact or document
+	openReviews      int // open reviews other than finding reviews
+	// otherLines are invoice lines other shipments declared against the
+	// purchase orders this one carries (QTY_OVER_PO counts them too).
+	otherLines []map[string]string
+	// dataVersion names the version of the data finding reviews judge
+	// (lines, valuation, terms): a new version raises them again.
+	dataVersion string
 	// dataHash covers what a broker packet holds (lines, documents,
 	// transport fields): a change means an amended packet is due.
 	dataHash, storedHash string
@@ -159,18 +188,20 @@ func (a *assessment) plannedOnly(ids []int64) (map[int64]bool, error) {
 	return planned, nil
 }
 
-// assessLoaded assesses a shipment that has more than PO lines.
+// assessLoaded assesses a shipment that has more than PO lines: its
+// findings, readiness (package readiness), the finding reviews it needs,
+// and the entry lifecycle derived from every status message (package
+// lifecycle, DOMAIN.md §4.7).
 func (a *assessment) assessLoaded(shipment int64) error {
 	s, err := a.load(shipment)
 	if err != nil {
 		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
 	}
 	findings := validate.Check(s.validationInput(a.rules), a.rules.Validation)
-	preAlert := s.preAlerted()
-	ready := preAlert && s.openReviews == 0 && !slices.ContainsFunc(findings, func(f validate.Finding) bool {
-		return f.Severity == validate.SeverityError
-	})
-
+	ready, err := a.decideReadiness(s, findings)
+	if err != nil {
+		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
+	}
 	msgs, origins := s.statusMessages()
 	// The state before any broker message comes from readiness. Once the
 	// packet has been ready it may have gone to the broker, so later data
@@ -179,105 +210,21 @@ func (a *assessment) assessLoaded(shipment int64) error {
 	switch {
 	case ready || (s.readyOnce && len(msgs) > 0):
 		base = lifecycle.FileReady
-	case preAlert:
+	case s.preAlerted():
 		base = lifecycle.DocsIncomplete
 	}
-	entry, outs := a.rules.Codes.Process(lifecycle.Entry{State: base}, msgs)
-	if entry.State == lifecycle.Rejected && ready {
-		// A correction after the rejection is the packet re-sent.
-		if last := lastRejection(outs); last != nil && s.lastDataFile > origins[last.Message.Key()].fileID {
-			entry = lifecycle.Apply(entry, []lifecycle.Event{lifecycle.ValidationPassed}, "").Entry
-		}
+	res := a.rules.Codes.Derive(lifecycle.Readiness{State: base, EverReady: s.readyOnce || ready}, msgs)
+	anomalies, err := a.recordLifecycle(shipment, res, origins)
+	if err != nil {
+		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
 	}
-	for _, o := range outs {
-		if o.Duplicate {
-			continue
-		}
-		if err := a.recordStatus(shipment, o, origins[o.Message.Key()]); err != nil {
+	findings = append(findings, anomalies...)
+	if string(res.State) != s.state && (res.State == lifecycle.DocsIncomplete || res.State == lifecycle.FileReady) && len(msgs) == 0 {
+		if err := a.recordReadiness(shipment, res.State, findings); err != nil {
 			return err
 		}
 	}
-	if string(entry.State) != s.state && slices.Contains([]lifecycle.State{lifecycle.DocsIncomplete, lifecycle.FileReady}, entry.State) && len(msgs) == 0 {
-		if err := a.recordReadiness(shipment, entry.State, findings); err != nil {
-			return err
-		}
-	}
-	return a.save(s, entry, ready, s.readyOnce || ready, findings)
-}
-
-// lastRejection is the last outcome that moved the entry to REJECTED.
-func lastRejection(outs []lifecycle.Outcome) *lifecycle.Outcome {
-	for i := len(outs) - 1; i >= 0; i-- {
-		if !outs[i].Duplicate && outs[i].Review == "" && outs[i].Entry.State == lifecycle.Rejected {
-			return &outs[i]
-		}
-	}
-	return nil
-}
-
-func (a *assessment) load(shipment int64) (*snapshot, error) {
-	s := &snapshot{id: shipment, fields: map[string]string{}}
-	var fields string
-	var storedHash string
-	err := a.tx.QueryRowContext(a.ctx, `SELECT state, ready, ready_once, entry, findings, fields, data_hash,
-		(SELECT COUNT(*) FROM reviews WHERE shipment_id = shipments.id AND status = 'open')
-		FROM shipments WHERE id = ?`, shipment).Scan(&s.state, &s.ready, &s.readyOnce, &s.entry, &s.findings, &fields, &storedHash, &s.openReviews)
-	if err != nil {
-		return nil, err
-	}
-	s.storedHash = storedHash
-	json.Unmarshal([]byte(fields), &s.fields)
-	rows, err := a.tx.QueryContext(a.ctx, `SELECT facts.id, facts.kind, facts.fields, facts.file_id, files.partner, files.name
-		FROM facts JOIN files ON files.id = facts.file_id WHERE facts.shipment_id = ? ORDER BY facts.id`, shipment)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var f storedFact
-		var raw string
-		if err := rows.Scan(&f.id, &f.kind, &raw, &f.fileID, &f.partner, &f.name); err != nil {
-			return nil, err
-		}
-		var err error
-		if f.fields, err = a.layouts.decode(raw); err != nil {
-			return nil, fmt.Errorf("fact %d: %w", f.id, err)
-		}
-		if f.kind != string(clearway.KindStatusEvent) {
-			s.lastDataFile = max(s.lastDataFile, f.fileID)
-		}
-		s.facts = append(s.facts, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	h := sha256.New()
-	for _, f := range s.facts {
-		if f.kind != string(clearway.KindStatusEvent) {
-			fmt.Fprintf(h, "%s\x00%d\x00", f.kind, f.id)
-			for _, k := range slices.Sorted(maps.Keys(f.fields)) {
-				fmt.Fprintf(h, "%s=%s\x00", k, f.fields[k])
-			}
-		}
-	}
-	fmt.Fprintf(h, "%s\x00", fields)
-	docs, err := a.tx.QueryContext(a.ctx, `SELECT doc_type, file_id, sha256 FROM documents WHERE shipment_id = ? AND superseded = 0 ORDER BY doc_type`, shipment)
-	if err != nil {
-		return nil, err
-	}
-	defer docs.Close()
-	for docs.Next() {
-		var docType, sum string
-		var fileID int64
-		if err := docs.Scan(&docType, &fileID, &sum); err != nil {
-			return nil, err
-		}
-		s.documents = append(s.documents, docType)
-		s.lastDataFile = max(s.lastDataFile, fileID)
-		fmt.Fprintf(h, "doc %s %s\x00", docType, sum)
-	}
-	s.dataHash = hex.EncodeToString(h.Sum(nil))
-	return s, docs.Err()
+	return a.save(s, res, ready, s.readyOnce || ready, findings)
 }
 
 // preAlerted reports whether anything beyond purchase-order lines is known:
@@ -298,7 +245,7 @@ func (s *snapshot) validationInput(r *Rules) validate.Shipment {
 	v := validate.Shipment{
 		Mode: s.fields["mode"], Incoterm: s.fields["incoterm"], IncotermPlace: s.fields["incoterm_place"],
 		CarrierSCAC: s.fields["carrier_scac"], DestinationBasis: r.DestinationBasis,
-		Identifiers: map[string][]string{}, Documents: s.documents,
+		Identifiers: map[string][]string{}, Documents: s.documents, OtherInvoiceLines: s.otherLines,
 	}
 	seen := map[string]bool{}
 	for _, f := range s.facts {
@@ -342,70 +289,6 @@ func poMode(m string) string {
 		return "rail"
 	}
 	return ""
-}
-
-// origin is where a status message came from.
-type origin struct {
-	fileID     int64
-	file, text string
-}
-
-// statusMessages turns the shipment's status_event facts into lifecycle
-// messages, and remembers where each one came from.
-func (s *snapshot) statusMessages() ([]lifecycle.Message, map[lifecycle.MessageKey]origin) {
-	var msgs []lifecycle.Message
-	origins := map[lifecycle.MessageKey]origin{}
-	for _, f := range s.facts {
-		if f.kind != string(clearway.KindStatusEvent) {
-			continue
-		}
-		at, _ := time.Parse(time.RFC3339, f.fields["at"])
-		ref := f.fields["entry_number"]
-		if ref == "" {
-			ref = f.fields["bill_of_lading"]
-		}
-		m := lifecycle.Message{Source: f.partner, CodeList: f.fields["code_list"], Code: f.fields["code"], At: at, Ref: ref}
-		if _, dup := origins[m.Key()]; !dup {
-			origins[m.Key()] = origin{fileID: f.fileID, file: f.name, text: f.fields["message"]}
-		}
-		msgs = append(msgs, m)
-	}
-	return msgs, origins
-}
-
-// recordStatus writes a status message's timeline row and opens the review
-// its outcome asks for, once.
-func (a *assessment) recordStatus(shipment int64, o lifecycle.Outcome, from origin) error {
-	m := o.Message
-	key := messageKey(m.Key())
-	event := "UNMAPPED_STATUS"
-	if o.Review != lifecycle.ReviewUnmappedStatus {
-		if events, _, ok := a.rules.Codes.Events(m.CodeList, m.Code); ok {
-			names := make([]string, len(events))
-			for i, e := range events {
-				names[i] = string(e)
-			}
-			event = strings.Join(names, " ")
-		}
-	}
-	source := m.Source + ": " + from.file
-	at := m.At.UTC().Format(time.RFC3339)
-	if _, err := a.tx.ExecContext(a.ctx, `INSERT INTO timeline (shipment_id, at, event, code, code_list, source, file_id, state, note, message, msg_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (shipment_id, msg_key) DO UPDATE SET event = excluded.event, state = excluded.state, note = excluded.note`,
-		shipment, at, event, m.Code, m.CodeList, source, from.fileID, string(o.Entry.State), o.Reason, from.text, key); err != nil {
-		return fmt.Errorf("timeline: %w", err)
-	}
-	if o.Review == "" {
-		return nil
-	}
-	summary := fmt.Sprintf("%s %s %s at %s from %s: %s", ShipmentRef(shipment), m.CodeList, m.Code, at, m.Source, o.Reason)
-	detail, _ := json.Marshal(map[string]any{"code_list": m.CodeList, "code": m.Code, "at": at, "ref": m.Ref, "source": m.Source, "state": o.Entry.State, "reason": o.Reason})
-	return a.openReview(o.Review, shipment, "status:"+key, summary, detail, from.fileID)
-}
-
-func messageKey(k lifecycle.MessageKey) string {
-	return strings.Join([]string{k.Source, k.Code, k.At, k.Ref}, "|")
 }
 
 // openReview opens a review unless one of that kind about that subject was
@@ -458,25 +341,23 @@ func (a *assessment) recordReadiness(shipment int64, state lifecycle.State, find
 }
 
 // save stores what the run derived, auditing a change of state.
-func (a *assessment) save(s *snapshot, e lifecycle.Entry, ready, readyOnce bool, findings []validate.Finding) error {
-	extra := entryExtra{Holds: e.Holds, ReleaseAuthorized: e.ReleaseAuthorized, PrevState: e.PrevState, Resubmissions: e.Resubmissions}
-	if extra.Holds == nil {
-		extra.Holds = []lifecycle.Hold{}
-	}
+func (a *assessment) save(s *snapshot, res lifecycle.Result, ready, readyOnce bool, findings []validate.Finding) error {
+	extra := newEntryExtra(res)
 	entryJSON, _ := json.Marshal(extra)
 	findingsJSON, _ := json.Marshal(findings)
-	if string(e.State) == s.state && ready == s.ready && readyOnce == s.readyOnce && string(entryJSON) == s.entry && string(findingsJSON) == s.findings && s.dataHash == s.storedHash {
+	state := string(res.State)
+	if state == s.state && ready == s.ready && readyOnce == s.readyOnce && string(entryJSON) == s.entry && string(findingsJSON) == s.findings && s.dataHash == s.storedHash {
 		return nil
 	}
 	if _, err := a.tx.ExecContext(a.ctx, `UPDATE shipments SET state = ?, ready = ?, ready_once = ?, entry = ?, findings = ?, data_hash = ?, updated_at = ? WHERE id = ?`,
-		string(e.State), ready, readyOnce, string(entryJSON), string(findingsJSON), s.dataHash, a.now, s.id); err != nil {
+		state, ready, readyOnce, string(entryJSON), string(findingsJSON), s.dataHash, a.now, s.id); err != nil {
 		return fmt.Errorf("save shipment %s: %w", ShipmentRef(s.id), err)
 	}
-	if string(e.State) == s.state && string(entryJSON) == s.entry {
+	if state == s.state && string(entryJSON) == s.entry {
 		return nil
 	}
 	before, _ := json.Marshal(map[string]any{"state": s.state, "entry": json.RawMessage(s.entry)})
-	after, _ := json.Marshal(map[string]any{"state": e.State, "entry": json.RawMessage(entryJSON)})
+	after, _ := json.Marshal(map[string]any{"state": state, "entry": json.RawMessage(entryJSON)})
 	return a.audit("shipment", s.id, "state", before, after)
 }
 

@@ -107,7 +107,11 @@ func (in *Ingest) applyFact(shipment int64, key string, rec recView) error {
 	case clearway.KindInvoiceLine:
 		p.claim = rec.get("preference_program")
 	case clearway.KindPackingLine:
-		in.notePackingLine(key)
+		doc, err := in.packingDoc(rec)
+		if err != nil {
+			return err
+		}
+		in.notePackingLine(doc, key)
 	}
 	in.pending = append(in.pending, p)
 	if len(in.pending) >= batchSize {
@@ -140,7 +144,7 @@ func (in *Ingest) flush() error {
 	returning := in.factMax > math.MaxInt64-1<<32
 	args := append(in.args[:0], in.file.ID)
 	for _, f := range batch {
-		args = append(args, f.kind, f.key, f.shipment, f.fields, f.source)
+		args = append(args, f.kind, f.key, nullID(f.shipment), f.fields, f.source)
 	}
 	in.args = args
 	var inserted map[factID]bool // nil: every line of the batch was new
@@ -286,7 +290,7 @@ func (in *Ingest) insertFactsQuery(n int, returning bool) string {
 // updateFact updates a line that already existed, audited with before and
 // after; an identical resend changes nothing.
 func (in *Ingest) updateFact(f pendingFact) error {
-	s, err := in.stmt(`SELECT id, fields, shipment_id FROM facts WHERE kind = ? AND key = ?`)
+	s, err := in.stmt(`SELECT id, fields, COALESCE(shipment_id, 0) FROM facts WHERE kind = ? AND key = ?`)
 	if err != nil {
 		return err
 	}
@@ -308,11 +312,13 @@ func (in *Ingest) updateFact(f pendingFact) error {
 		return nil
 	}
 	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, source = ? WHERE id = ?`,
-		f.shipment, f.fields, in.file.ID, f.source, id); err != nil {
+		nullID(f.shipment), f.fields, in.file.ID, f.source, id); err != nil {
 		return fmt.Errorf("update %s %s: %w", f.kind, f.key, err)
 	}
 	in.Stats.Updated[f.kind]++
-	in.touch(oldShipment)
+	if oldShipment != 0 {
+		in.touch(oldShipment)
+	}
 	beforeJSON, err := in.db.layouts.objectJSON(before)
 	if err != nil {
 		return fmt.Errorf("fact %d: %w", id, err)

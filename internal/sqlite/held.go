@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"math/big"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/validate"
 )
 
 // Review kinds of changes that wait for a person (PRODUCT.md §8).
@@ -82,7 +82,7 @@ func (in *Ingest) holdSensitive(factID int64, f pendingFact, before string) (str
 		}
 	}
 	for _, field := range valueFields[f.kind] {
-		if beyondTolerance(old[field], next[field], rules.ChangeTolerancePct) {
+		if validate.BeyondTolerance(old[field], next[field], rules.ChangeTolerancePct) {
 			hold(ReviewValuationChange, field)
 		}
 	}
@@ -101,25 +101,6 @@ func (in *Ingest) holdSensitive(factID int64, f pendingFact, before string) (str
 	}
 	fields, err := in.db.layouts.encode(f.kind, next)
 	return fields, true, err
-}
-
-// beyondTolerance reports whether a stored decimal moved by more than pct
-// percent. A value that was not there, or is not a number, is not a move.
-func beyondTolerance(from, to string, pct float64) bool {
-	a, okA := new(big.Rat).SetString(from)
-	b, okB := new(big.Rat).SetString(to)
-	if from == "" || to == "" || !okA || !okB || a.Cmp(b) == 0 {
-		return false
-	}
-	if a.Sign() == 0 {
-		return true
-	}
-	diff := new(big.Rat).Sub(b, a)
-	diff.Abs(diff)
-	limit := new(big.Rat).Abs(a)
-	tol := new(big.Rat)
-	tol.SetFloat64(pct / 100)
-	return diff.Cmp(limit.Mul(limit, tol)) > 0
 }
 
 // holdNewClaim takes the preference claim off a line just inserted and
@@ -185,8 +166,7 @@ func (in *Ingest) holdChange(kind string, shipment int64, h heldChange) error {
 }
 
 // notePackingLine remembers a packing line this file sent, by its document.
-func (in *Ingest) notePackingLine(key string) {
-	doc, _, _ := strings.Cut(key, "|")
+func (in *Ingest) notePackingLine(doc, key string) {
 	if in.packingSets == nil {
 		in.packingSets = map[string]map[string]bool{}
 	}
@@ -201,7 +181,8 @@ func (in *Ingest) notePackingLine(key string) {
 // corrected, an item dropped) are removed, audited with what they were.
 func (in *Ingest) replacePackingLists() error {
 	for doc, keys := range in.packingSets {
-		// Keys are "doc|sku|container": the range is every line of doc.
+		// Keys are "doc|sku|container" (doc itself may hold a "|"
+		// between supplier and invoice): the range is every line of doc.
 		rows, err := in.tx.QueryContext(in.ctx, `SELECT id, key, fields, shipment_id FROM facts WHERE kind = ? AND key > ? AND key < ?`,
 			string(clearway.KindPackingLine), doc+"|", doc+"}")
 		if err != nil {

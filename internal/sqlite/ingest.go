@@ -42,6 +42,10 @@ type Ingest struct {
 	factMax     int64          // highest facts.id before the next batch; -1 until read
 	shipmentMax int64          // highest shipments.id; -1 until read
 
+	links         map[linked]bool // weak identifiers this file linked
+	ambiguousSeen map[string]bool // identifier_ambiguous reviews this file opened
+	poNumbers     map[string]bool // purchase orders whose lines this file wrote
+
 	touched     map[int64]bool // shipments to re-assess before commit
 	lastTouched int64
 	packingSets map[string]map[string]bool // packing list document → line keys this file sent
@@ -119,6 +123,9 @@ func (in *Ingest) Commit(records int) (err error) {
 		return err
 	}
 	if err := in.replacePackingLists(); err != nil {
+		return err
+	}
+	if err := in.touchPOShipments(); err != nil {
 		return err
 	}
 	if err := in.assessTouched(); err != nil {
@@ -210,6 +217,21 @@ func (in *Ingest) apply(r recView) error {
 	if err := in.cancel.Err(); err != nil {
 		return fmt.Errorf("ingest of file %d stopped: %w", in.file.ID, err)
 	}
+	if r.kind == clearway.KindStatusEvent {
+		if err := in.normaliseStatusTime(&r); err != nil {
+			return err
+		}
+	}
+	if r.kind == clearway.KindPurchaseOrderLine {
+		// PO lines belong to the purchase order (DOMAIN.md §4.8); the
+		// shipments that carry it refer to them.
+		key, err := r.need("po_number", "line_no")
+		if err != nil {
+			return err
+		}
+		in.notePO(r.get("po_number"))
+		return in.applyFact(0, key, r)
+	}
 	shipment, ok, err := in.resolve(r)
 	if err != nil || !ok {
 		return err
@@ -220,7 +242,7 @@ func (in *Ingest) apply(r recView) error {
 	case clearway.KindDocument:
 		return in.applyDocument(shipment, r.record())
 	}
-	key, err := factKey(r, shipment)
+	key, err := in.factKey(r, shipment)
 	if err != nil {
 		return err
 	}
@@ -263,66 +285,6 @@ func (r recView) record() clearway.Record {
 // clearway.IdentifierFields) and value.
 type ident struct{ kind, value string }
 
-// resolve finds the one shipment the record's identifiers name, creating it
-// when none is known. Identifiers naming two shipments are never merged: an
-// identifier_conflict review holds the record (ok false).
-func (in *Ingest) resolve(rec recView) (int64, bool, error) {
-	var shipment int64
-	var unknownBuf [8]int
-	unknown := unknownBuf[:0] // name indexes of identifiers no shipment has yet
-	named, conflict := false, false
-	for _, i := range rec.plan.ids {
-		v := rec.values[i]
-		if v == "" {
-			continue
-		}
-		named = true
-		sid, err := in.lookup(rec.names[i], v)
-		switch {
-		case err != nil:
-			return 0, false, err
-		case sid == 0:
-			unknown = append(unknown, i)
-		case shipment == 0:
-			shipment = sid
-		case sid != shipment:
-			conflict = true
-		}
-	}
-	if !named {
-		return 0, false, &RecordError{Source: rec.source, Msg: fmt.Sprintf("%s names no shipment identifier (%s)", rec.kind, strings.Join(clearway.IdentifierFields, ", "))}
-	}
-	if conflict {
-		found := map[int64]bool{}
-		for _, i := range rec.plan.ids {
-			if v := rec.values[i]; v != "" {
-				if sid := in.shipments[ident{rec.names[i], v}]; sid != 0 {
-					found[sid] = true
-				}
-			}
-		}
-		return 0, false, in.conflict(rec.record(), found)
-	}
-	if shipment == 0 {
-		var err error
-		if shipment, err = in.createShipment(); err != nil {
-			return 0, false, err
-		}
-	}
-	for _, i := range unknown {
-		id := ident{rec.names[i], rec.values[i]}
-		if _, err := in.exec(`INSERT INTO identifiers (kind, value, shipment_id, file_id) VALUES (?, ?, ?, ?)`, id.kind, id.value, shipment, in.file.ID); err != nil {
-			return 0, false, fmt.Errorf("add identifier %s %s: %w", id.kind, id.value, err)
-		}
-		// The cache outlives the record: keep the value, not the line it
-		// may be a slice of.
-		id.value = strings.Clone(id.value)
-		in.shipments[id] = shipment
-	}
-	in.touch(shipment)
-	return shipment, true, nil
-}
-
 // touch marks a shipment for re-assessment at commit.
 func (in *Ingest) touch(shipment int64) {
 	if shipment == in.lastTouched {
@@ -333,30 +295,6 @@ func (in *Ingest) touch(shipment int64) {
 	}
 	in.touched[shipment] = true
 	in.lastTouched = shipment
-}
-
-// lookup returns the shipment an identifier names, 0 when none does. The
-// identifiers this file names are remembered: a big file names the same
-// few again and again.
-func (in *Ingest) lookup(kind, value string) (int64, error) {
-	if sid, ok := in.shipments[ident{kind, value}]; ok {
-		return sid, nil
-	}
-	if in.absent[ident{kind, value}] {
-		return 0, nil
-	}
-	s, err := in.stmt(`SELECT shipment_id FROM identifiers WHERE kind = ? AND value = ?`)
-	if err != nil {
-		return 0, err
-	}
-	var sid int64
-	if err := s.QueryRowContext(in.ctx, kind, value).Scan(&sid); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("look up %s %s: %w", kind, value, err)
-	}
-	if sid != 0 {
-		in.shipments[ident{kind, strings.Clone(value)}] = sid
-	}
-	return sid, nil
 }
 
 func (in *Ingest) createShipment() (int64, error) {
@@ -384,44 +322,19 @@ func (in *Ingest) createShipment() (int64, error) {
 // ShipmentRef is Clearway's own reference for a shipment id.
 func ShipmentRef(id int64) string { return fmt.Sprintf("CW-%06d", id) }
 
-func (in *Ingest) conflict(rec clearway.Record, shipments map[int64]bool) error {
-	var ids []int64
-	for id := range shipments {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	var refs []string
-	for _, id := range ids {
-		refs = append(refs, ShipmentRef(id))
-	}
-	detail, _ := json.Marshal(map[string]any{"record": rec, "shipments": refs})
-	summary := fmt.Sprintf("%s at %s names identifiers of %s: not applied until someone decides", rec.Kind, rec.Source, strings.Join(refs, " and "))
-	res, err := in.exec(`INSERT INTO reviews (kind, shipment_id, summary, detail, file_id, created_at) VALUES ('identifier_conflict', ?, ?, ?, ?, ?)`,
-		ids[0], summary, string(detail), in.file.ID, in.now)
-	if err != nil {
-		return fmt.Errorf("open review: %w", err)
-	}
-	id, _ := res.LastInsertId()
-	in.Stats.Reviews++
-	in.touch(ids[0])
-	return in.audit("review", id, "create", nil, detail)
-}
-
 // factKey is the business key that makes a resent record update, not double.
-func factKey(rec recView, shipment int64) (string, error) {
+// Invoice numbers are unique per supplier only, so an invoice's lines (and
+// a packing list by invoice) are keyed under the partner that sent them.
+func (in *Ingest) factKey(rec recView, shipment int64) (string, error) {
 	f := rec.get
 	switch rec.kind {
-	case clearway.KindPurchaseOrderLine:
-		return rec.need("po_number", "line_no")
 	case clearway.KindInvoiceLine:
-		return rec.need("invoice_number", "line_no")
+		k, err := rec.need("invoice_number", "line_no")
+		return in.file.Partner + "|" + k, err
 	case clearway.KindPackingLine:
-		doc := f("invoice_number")
-		if doc == "" {
-			doc = f("po_number")
-		}
-		if doc == "" {
-			return "", &RecordError{Source: rec.source, Msg: "packing_line needs invoice_number or po_number"}
+		doc, err := in.packingDoc(rec)
+		if err != nil {
+			return "", err
 		}
 		return doc + "|" + f("sku") + "|" + f("container_number"), nil
 	case clearway.KindValuation:
@@ -442,6 +355,29 @@ func factKey(rec recView, shipment int64) (string, error) {
 		return k + "|" + f("at") + "|" + ref, err
 	}
 	return "", &RecordError{Source: rec.source, Msg: fmt.Sprintf("kind %s cannot be stored", rec.kind)}
+}
+
+// packingDoc is the document a packing line belongs to: its invoice (under
+// the supplier) or, without one, its purchase order.
+func (in *Ingest) packingDoc(rec recView) (string, error) {
+	if inv := rec.get("invoice_number"); inv != "" {
+		return in.file.Partner + "|" + inv, nil
+	}
+	if po := rec.get("po_number"); po != "" {
+		return po, nil
+	}
+	return "", &RecordError{Source: rec.source, Msg: "packing_line needs invoice_number or po_number"}
+}
+
+// notePO remembers a purchase order whose lines this file wrote: the
+// shipments carrying it are re-assessed at commit.
+func (in *Ingest) notePO(po string) {
+	if in.poNumbers == nil {
+		in.poNumbers = map[string]bool{}
+	}
+	if !in.poNumbers[po] {
+		in.poNumbers[strings.Clone(po)] = true
+	}
 }
 
 // need joins the two fields of a key, which must both be present.

@@ -13,8 +13,14 @@ import (
 // ingestFile journals a fake file and applies records in one transaction.
 func ingestFile(t *testing.T, db *DB, sum string, recs ...clearway.Record) *Ingest {
 	t.Helper()
+	return ingestAs(t, db, "acme", sum, recs...)
+}
+
+// ingestAs is ingestFile for a file the partner sent.
+func ingestAs(t *testing.T, db *DB, partner, sum string, recs ...clearway.Record) *Ingest {
+	t.Helper()
 	ctx := context.Background()
-	f := &clearway.File{Partner: "acme", Channel: clearway.ChannelCLI, Name: "inbox/x", Size: 1, SHA256: strings.Repeat(sum, 64)[:64]}
+	f := &clearway.File{Partner: partner, Channel: clearway.ChannelCLI, Name: "inbox/x", Size: 1, SHA256: strings.Repeat(sum, 64)[:64]}
 	if err := db.CreateFile(ctx, f); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +60,8 @@ func count(t *testing.T, db *DB, query string, args ...any) int {
 func TestIngestResolution(t *testing.T) {
 	db := MustOpenDB(t)
 	ctx := context.Background()
-	// A PO line creates shipment 1; an invoice line naming the PO and a B/L joins it.
+	// A PO line belongs to its order (no shipment); an invoice line naming
+	// the PO and a B/L makes shipment 1, which carries the PO.
 	ingestFile(t, db, "a", rec(clearway.KindPurchaseOrderLine, "po_number", "PO-1", "line_no", "1", "quantity", "10"))
 	ingestFile(t, db, "b", rec(clearway.KindInvoiceLine, "invoice_number", "INV-1", "line_no", "1", "po_number", "PO-1", "bill_of_lading", "BL1"))
 	s, err := db.FindShipment(ctx, "BL1")
@@ -77,13 +84,13 @@ func TestIngestResolution(t *testing.T) {
 		t.Fatalf("stats %+v", in.Stats)
 	}
 	// Identifiers of two shipments: a review, nothing merged or applied.
-	ingestFile(t, db, "e", rec(clearway.KindPurchaseOrderLine, "po_number", "PO-2", "line_no", "1"))
+	ingestFile(t, db, "e", rec(clearway.KindShipment, "booking_number", "BK-2", "vessel", "MSC ANNA"))
 	in = ingestFile(t, db, "f", rec(clearway.KindInvoiceLine, "invoice_number", "INV-2", "line_no", "1", "po_number", "PO-1", "bill_of_lading", "BL-X", "container_number", "C1"),
-		rec(clearway.KindPackingLine, "po_number", "PO-2", "bill_of_lading", "BL1", "sku", "A"))
+		rec(clearway.KindPackingLine, "po_number", "PO-2", "booking_number", "BK-2", "bill_of_lading", "BL1", "sku", "A"))
 	if in.Stats.Reviews != 1 || count(t, db, `SELECT COUNT(*) FROM reviews WHERE kind = 'identifier_conflict' AND status = 'open'`) != 1 {
 		t.Fatalf("stats %+v", in.Stats)
 	}
-	if count(t, db, `SELECT COUNT(*) FROM facts WHERE kind = 'packing_line'`) != 0 || count(t, db, `SELECT COUNT(*) FROM shipments`) != 2 {
+	if count(t, db, `SELECT COUNT(*) FROM facts WHERE kind = 'packing_line'`) != 0 || count(t, db, `SELECT COUNT(*) FROM shipments`) != 3 {
 		t.Fatal("a conflicting record was applied or shipments merged")
 	}
 }

@@ -60,8 +60,9 @@ func TestOldObjectRowsCompacted(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t)
 	ingestFile(t, db, "1", poLine("1", "8482105048", "100", "0.62"))
+	ingestFile(t, db, "2", rec(clearway.KindInvoiceLine, "invoice_number", "INV-1", "line_no", "1", "po_number", "PO-1", "bill_of_lading", "BL-1"))
 	want := show(t, db, "PO-1").POLines
-	if _, err := db.db.ExecContext(ctx, `UPDATE facts SET fields = '{"currency":"USD","hs_code":"8482105048","incoterm":"FOB","incoterm_place":"Ningbo","line_no":"1","mode":"SEA","origin_country":"CN","po_number":"PO-1","quantity":"100","sku":"SKU1","unit_price":"0.62","uom":"NO"}'`); err != nil {
+	if _, err := db.db.ExecContext(ctx, `UPDATE facts SET fields = '{"currency":"USD","hs_code":"8482105048","incoterm":"FOB","incoterm_place":"Ningbo","line_no":"1","mode":"SEA","origin_country":"CN","po_number":"PO-1","quantity":"100","sku":"SKU1","unit_price":"0.62","uom":"NO"}' WHERE kind = 'purchase_order_line'`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.db.ExecContext(ctx, `DELETE FROM meta WHERE key = 'fields_format'`); err != nil {

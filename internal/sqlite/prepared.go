@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/spine"
 )
 
 // Prepared is a record made ready to store: its fields and source position
@@ -101,7 +102,7 @@ func (in *Ingest) prefetch(recs []Prepared) error {
 		}
 		for _, j := range plan.ids {
 			id := ident{p.Names[j], p.Values[j]}
-			if id.value == "" || in.absent[id] {
+			if id.value == "" || !spine.Strong(id.kind) || in.absent[id] {
 				continue
 			}
 			if _, ok := in.shipments[id]; ok {

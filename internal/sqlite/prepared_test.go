@@ -74,8 +74,8 @@ func TestApplyPreparedResendOverlap(t *testing.T) {
 	if in.Stats.Unchanged != 200 {
 		t.Errorf("unchanged %d, want 200", in.Stats.Unchanged)
 	}
-	if in.Stats.ShipmentsCreated != 15 {
-		t.Errorf("shipments created %d, want 15 (POs 30-44)", in.Stats.ShipmentsCreated)
+	if in.Stats.ShipmentsCreated != 0 {
+		t.Errorf("shipments created %d, want 0 (PO lines belong to their order)", in.Stats.ShipmentsCreated)
 	}
 	if n := count(t, db, `SELECT COUNT(*) FROM facts`); n != 900 {
 		t.Errorf("%d facts, want 900", n)
@@ -86,12 +86,9 @@ func TestApplyPreparedResendOverlap(t *testing.T) {
 	if n := count(t, db, `SELECT COUNT(*) FROM audit_log WHERE entity = 'fact' AND action = 'update'`); n != 100 {
 		t.Errorf("%d audited updates, want 100", n)
 	}
-	// Each PO is one shipment, named by its PO number and its reference.
-	if n := count(t, db, `SELECT COUNT(DISTINCT shipment_id) FROM facts`); n != 45 {
-		t.Errorf("%d shipments with lines, want 45", n)
-	}
-	if n := count(t, db, `SELECT COUNT(*) FROM shipments s JOIN identifiers i ON i.shipment_id = s.id AND i.kind = 'shipment_ref' AND i.value = s.ref`); n != 45 {
-		t.Errorf("%d shipments whose reference is an identifier, want 45", n)
+	// PO lines belong to their purchase order, not to a shipment.
+	if n := count(t, db, `SELECT COUNT(*) FROM facts WHERE shipment_id IS NOT NULL`) + count(t, db, `SELECT COUNT(*) FROM shipments`); n != 0 {
+		t.Errorf("%d PO lines on shipments or shipments made, want 0", n)
 	}
 	// Lineage: the file and row each stored line came from.
 	if n := count(t, db, `SELECT COUNT(*) FROM facts WHERE key = 'PO-40|5' AND file_id = 2 AND source = '{"row":807,"line":807}'`); n != 1 {
@@ -124,11 +121,11 @@ func TestApplyPreparedLargestRowID(t *testing.T) {
 // created earlier in the same batch.
 func TestApplyPreparedConflictInBatch(t *testing.T) {
 	db := MustOpenDB(t)
-	ingestPrepared(t, db, "a", poLines(0, 0, "1")) // PO-0
-	names := []string{"bill_of_lading", "invoice_number", "line_no", "po_number"}
+	ingestFile(t, db, "a", rec(clearway.KindShipment, "booking_number", "BK-0", "vessel", "MSC ANNA"))
+	names := []string{"bill_of_lading", "booking_number", "invoice_number", "line_no"}
 	recs := []Prepared{
-		{Kind: clearway.KindInvoiceLine, Names: names, Values: []string{"BL-1", "INV-1", "1", ""}},     // new shipment via BL-1
-		{Kind: clearway.KindInvoiceLine, Names: names, Values: []string{"BL-1", "INV-2", "1", "PO-0"}}, // BL-1 and PO-0: two shipments
+		{Kind: clearway.KindInvoiceLine, Names: names, Values: []string{"BL-1", "", "INV-1", "1"}},     // new shipment via BL-1
+		{Kind: clearway.KindInvoiceLine, Names: names, Values: []string{"BL-1", "BK-0", "INV-2", "1"}}, // BL-1 and BK-0: two shipments
 	}
 	in := ingestPrepared(t, db, "b", recs)
 	if in.Stats.Reviews != 1 || count(t, db, `SELECT COUNT(*) FROM reviews WHERE kind = 'identifier_conflict'`) != 1 {

@@ -24,6 +24,7 @@ type Review struct {
 	Detail    json.RawMessage `json:"detail"`
 	FileID    int64           `json:"file_id,omitempty"`
 	DecidedAt *time.Time      `json:"decided_at,omitempty"`
+	Decision  string          `json:"decision,omitempty"`
 	DecidedBy string          `json:"decided_by,omitempty"`
 	Reason    string          `json:"reason,omitempty"`
 	Note      string          `json:"note,omitempty"`
@@ -34,16 +35,18 @@ const (
 	ReviewOpen     = "open"
 	ReviewApproved = "approved"
 	ReviewRejected = "rejected"
+	// ReviewSuperseded: its cause went away before anyone decided.
+	ReviewSuperseded = "superseded"
 )
 
 const reviewColumns = `r.id, r.kind, r.status, COALESCE(s.ref, ''), r.summary, r.created_at, r.detail, COALESCE(r.file_id, 0),
-	COALESCE(r.decided_at, ''), COALESCE(r.decided_by, ''), COALESCE(r.reason, ''), COALESCE(r.note, '')
+	COALESCE(r.decided_at, ''), r.decision, COALESCE(r.decided_by, ''), COALESCE(r.reason, ''), COALESCE(r.note, '')
 	FROM reviews r LEFT JOIN shipments s ON s.id = r.shipment_id`
 
 func scanReview(row interface{ Scan(...any) error }) (*Review, error) {
 	var r Review
 	var created, decided, detail string
-	if err := row.Scan(&r.ID, &r.Kind, &r.Status, &r.Shipment, &r.Summary, &created, &detail, &r.FileID, &decided, &r.DecidedBy, &r.Reason, &r.Note); err != nil {
+	if err := row.Scan(&r.ID, &r.Kind, &r.Status, &r.Shipment, &r.Summary, &created, &detail, &r.FileID, &decided, &r.Decision, &r.DecidedBy, &r.Reason, &r.Note); err != nil {
 		return nil, err
 	}
 	r.CreatedAt, _ = parseTime(created)
@@ -82,18 +85,46 @@ func (db *DB) queryReviews(ctx context.Context, what, where string, args ...any)
 	return out, rows.Err()
 }
 
+// Review decisions (PRODUCT.md §11.3 decision values).
+const (
+	DecisionApprove  = "approve"
+	DecisionReject   = "reject"
+	DecisionMerge    = "merge"
+	DecisionSeparate = "separate"
+)
+
 // Decision is a person's verdict on a review.
 type Decision struct {
+	// Action is approve, reject, merge or separate; empty means approve
+	// when Approve is set, else reject.
+	Action  string
 	Approve bool
 	// Reason must be one of ReasonCodes (the config's review.reason_codes).
 	Reason, By, Note string
 	ReasonCodes      []string
+	// Attachments are files the decision rests on, already in the archive.
+	Attachments []Attachment
 }
 
-// DecideReview approves or rejects an open review. Approving a held change
-// applies it to its line (refused when the line changed since); rejecting
-// drops it. The decision, and what it changed, go to the audit log, and the
-// shipment's checks and readiness are re-run, in one transaction.
+// action is the decision's verb.
+func (d Decision) action() string {
+	switch {
+	case d.Action != "":
+		return d.Action
+	case d.Approve:
+		return DecisionApprove
+	}
+	return DecisionReject
+}
+
+// DecideReview decides an open review. Approving a held change applies it
+// to its line (refused when the line changed since); rejecting drops it;
+// approving a finding review accepts the finding for the data as it
+// stands. An identifier_conflict is decided merge (one shipment takes
+// everything of the other) or separate (the pair is remembered apart), and
+// the record it held is then applied. The decision, what it changed and its
+// attachments go to the audit log, and the shipments' checks are re-run,
+// in one transaction.
 func (db *DB) DecideReview(ctx context.Context, id int64, d Decision) (*Review, error) {
 	if !slices.Contains(d.ReasonCodes, d.Reason) {
 		return nil, clearway.Errorf(clearway.EINVALID, "reason code %q is not one of the configured review.reason_codes: %s", d.Reason, strings.Join(d.ReasonCodes, ", "))
@@ -116,39 +147,32 @@ func (db *DB) DecideReview(ctx context.Context, id int64, d Decision) (*Review, 
 	if r.Status != ReviewOpen {
 		return nil, clearway.Errorf(clearway.EINVALID, "review %d is already %s (by %s, %s)", id, r.Status, r.DecidedBy, r.Reason)
 	}
+	action := d.action()
+	if err := checkAction(r, action); err != nil {
+		return nil, err
+	}
 	rules, err := db.rules()
 	if err != nil {
 		return nil, err
 	}
 	now := db.now()
 	a := &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: now, actor: "user:" + d.By}
-	var shipments []int64
-	var shipment int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(shipment_id, 0) FROM reviews WHERE id = ?`, id).Scan(&shipment); err != nil {
+	shipments, err := db.carryOut(a, r, action)
+	if err != nil {
 		return nil, err
 	}
-	if shipment != 0 {
-		shipments = append(shipments, shipment)
-	}
 	status := ReviewRejected
-	if d.Approve {
+	if action != DecisionReject {
 		status = ReviewApproved
-		switch r.Kind {
-		case ReviewClassificationChange, ReviewValuationChange, ReviewPreferenceClaim:
-			moved, err := a.applyHeld(r)
-			if err != nil {
-				return nil, err
-			}
-			if moved != 0 && moved != shipment {
-				shipments = append(shipments, moved)
-			}
-		}
 	}
 	before, _ := json.Marshal(map[string]string{"status": r.Status})
-	after, _ := json.Marshal(map[string]string{"status": status, "reason": d.Reason, "by": d.By, "note": d.Note})
-	if _, err := tx.ExecContext(ctx, `UPDATE reviews SET status = ?, decided_at = ?, decided_by = ?, reason = ?, note = ? WHERE id = ?`,
-		status, now, d.By, d.Reason, d.Note, id); err != nil {
+	after, _ := json.Marshal(map[string]any{"status": status, "decision": action, "reason": d.Reason, "by": d.By, "note": d.Note, "attachments": d.Attachments})
+	if _, err := tx.ExecContext(ctx, `UPDATE reviews SET status = ?, decision = ?, decided_at = ?, decided_by = ?, reason = ?, note = ? WHERE id = ?`,
+		status, action, now, d.By, d.Reason, d.Note, id); err != nil {
 		return nil, fmt.Errorf("decide review %d: %w", id, err)
+	}
+	if err := a.addAttachments(id, d.By, d.Attachments); err != nil {
+		return nil, err
 	}
 	if err := a.audit("review", id, "decide", before, after); err != nil {
 		return nil, err
@@ -159,10 +183,57 @@ func (db *DB) DecideReview(ctx context.Context, id int64, d Decision) (*Review, 
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("decide review %d: %w", id, err)
 	}
-	r.Status, r.DecidedBy, r.Reason, r.Note = status, d.By, d.Reason, d.Note
+	r.Status, r.Decision, r.DecidedBy, r.Reason, r.Note = status, action, d.By, d.Reason, d.Note
 	t, _ := parseTime(now)
 	r.DecidedAt = &t
 	return r, nil
+}
+
+// checkAction refuses a decision that does not fit the review's kind.
+func checkAction(r *Review, action string) error {
+	switch action {
+	case DecisionApprove, DecisionReject:
+		if r.Kind == ReviewIdentifierConflict && action == DecisionApprove {
+			return clearway.Errorf(clearway.EINVALID, "review %d is an identifier_conflict: decide merge (one shipment) or separate (two shipments), not approve", r.ID)
+		}
+	case DecisionMerge, DecisionSeparate:
+		if r.Kind != ReviewIdentifierConflict {
+			return clearway.Errorf(clearway.EINVALID, "review %d is a %s: %s applies only to an identifier_conflict; approve or reject it", r.ID, r.Kind, action)
+		}
+	default:
+		return clearway.Errorf(clearway.EINVALID, "decision %q is not one of approve, reject, merge, separate", action)
+	}
+	return nil
+}
+
+// carryOut does what the decision means for the review's kind and returns
+// the shipments to re-assess.
+func (db *DB) carryOut(a *assessment, r *Review, action string) ([]int64, error) {
+	var shipment int64
+	if err := a.tx.QueryRowContext(a.ctx, `SELECT COALESCE(shipment_id, 0) FROM reviews WHERE id = ?`, r.ID).Scan(&shipment); err != nil {
+		return nil, err
+	}
+	var shipments []int64
+	if shipment != 0 {
+		shipments = append(shipments, shipment)
+	}
+	switch {
+	case action == DecisionMerge || action == DecisionSeparate:
+		touched, err := db.decideConflict(a, r, action)
+		if err != nil {
+			return nil, err
+		}
+		return append(shipments, touched...), nil
+	case action == DecisionApprove && (r.Kind == ReviewClassificationChange || r.Kind == ReviewValuationChange || r.Kind == ReviewPreferenceClaim):
+		moved, err := a.applyHeld(r)
+		if err != nil {
+			return nil, err
+		}
+		if moved != 0 && moved != shipment {
+			shipments = append(shipments, moved)
+		}
+	}
+	return shipments, nil
 }
 
 // applyHeld applies an approved change to its line, provided the line still
@@ -248,10 +319,11 @@ func (db *DB) ShipmentAudit(ctx context.Context, ref string) ([]AuditEntry, erro
 		OR (a.entity = 'fact' AND a.entity_id IN (SELECT id FROM facts WHERE shipment_id IN (SELECT id FROM s)))
 		-- lines a corrected packing list replaced: gone from facts, named by their document
 		OR (a.entity = 'fact' AND a.action = 'delete' AND (
-			json_extract(a.before, '$.invoice_number') IN (SELECT value FROM identifiers WHERE kind = 'invoice_number' AND shipment_id IN (SELECT id FROM s))
-			OR json_extract(a.before, '$.po_number') IN (SELECT value FROM identifiers WHERE kind = 'po_number' AND shipment_id IN (SELECT id FROM s))))
+			json_extract(a.before, '$.invoice_number') IN (SELECT value FROM links WHERE kind = 'invoice_number' AND shipment_id IN (SELECT id FROM s))
+			OR json_extract(a.before, '$.po_number') IN (SELECT value FROM links WHERE kind = 'po_number' AND shipment_id IN (SELECT id FROM s))))
 		OR (a.entity = 'document' AND a.entity_id IN (SELECT id FROM documents WHERE shipment_id IN (SELECT id FROM s)))
 		OR (a.entity = 'review' AND a.entity_id IN (SELECT id FROM reviews WHERE shipment_id IN (SELECT id FROM s)))
+		OR (a.entity = 'manual_event' AND a.entity_id IN (SELECT id FROM manual_events WHERE shipment_id IN (SELECT id FROM s)))
 		OR (a.entity = 'file' AND a.entity_id IN (
 			SELECT file_id FROM facts WHERE shipment_id IN (SELECT id FROM s)
 			UNION SELECT file_id FROM documents WHERE shipment_id IN (SELECT id FROM s)))

@@ -32,16 +32,22 @@ type Shipment struct {
 	Holds  []lifecycle.Hold  `json:"holds"`
 	// ReleaseAuthorized is set when a release came while holds were active:
 	// the last hold's removal releases.
-	ReleaseAuthorized bool                `json:"release_authorized"`
-	Resubmissions     int                 `json:"resubmissions"`
-	Lines             []map[string]string `json:"lines"`
-	POLines           []map[string]string `json:"po_lines"`
-	Packing           []map[string]string `json:"packing"`
-	Documents         []DocumentVersion   `json:"documents"`
-	Findings          []validate.Finding  `json:"findings"`
-	Timeline          []TimelineEvent     `json:"timeline"`
-	Reviews           []ReviewSummary     `json:"reviews"`
-	id                int64
+	ReleaseAuthorized bool `json:"release_authorized"`
+	Resubmissions     int  `json:"resubmissions"`
+	// StateLabel is the state as shown when it says more than State
+	// ("RELEASED (partial: 40 of 100)"), else "".
+	StateLabel string `json:"state_label,omitempty"`
+	// Entries is each customs entry's state (a split shipment has several;
+	// State is the least advanced of them), DOMAIN.md §4.7.
+	Entries   []lifecycle.EntryStatus `json:"entries"`
+	Lines     []map[string]string     `json:"lines"`
+	POLines   []map[string]string     `json:"po_lines"`
+	Packing   []map[string]string     `json:"packing"`
+	Documents []DocumentVersion       `json:"documents"`
+	Findings  []validate.Finding      `json:"findings"`
+	Timeline  []TimelineEvent         `json:"timeline"`
+	Reviews   []ReviewSummary         `json:"reviews"`
+	id        int64
 }
 
 // DocumentVersion is one version of a shipment's document.
@@ -119,7 +125,10 @@ func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
 	// case, and without the blanks and hyphens of printed forms such as an
 	// entry number 597-2603117-8 (stored 59726031178).
 	for _, v := range lookupForms(ref) {
-		err = db.db.QueryRowContext(ctx, `SELECT id FROM shipments WHERE ref = ? UNION ALL SELECT shipment_id FROM identifiers WHERE value = ? LIMIT 1`, v, v).Scan(&id)
+		// Strong identifiers first; a weak one (container, PO, invoice)
+		// finds the most recent shipment it links.
+		err = db.db.QueryRowContext(ctx, `SELECT id FROM shipments WHERE ref = ?1 UNION ALL SELECT shipment_id FROM identifiers WHERE value = ?1
+			UNION ALL SELECT * FROM (SELECT shipment_id FROM links WHERE value = ?1 ORDER BY shipment_id DESC) LIMIT 1`, v).Scan(&id)
 		if !errors.Is(err, sql.ErrNoRows) {
 			break
 		}
@@ -141,8 +150,12 @@ func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
 	var extra entryExtra
 	json.Unmarshal([]byte(entry), &extra)
 	s.Holds, s.ReleaseAuthorized, s.Resubmissions = extra.Holds, extra.ReleaseAuthorized, extra.Resubmissions
+	s.StateLabel, s.Entries = extra.Label, extra.Entries
 	if s.Holds == nil {
 		s.Holds = []lifecycle.Hold{}
+	}
+	if s.Entries == nil {
+		s.Entries = []lifecycle.EntryStatus{}
 	}
 	json.Unmarshal([]byte(findings), &s.Findings)
 	if s.Findings == nil {
@@ -191,7 +204,8 @@ func lookupForms(ref string) []string {
 }
 
 func (db *DB) identifiers(ctx context.Context, id int64) (map[string][]string, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT kind, value FROM identifiers WHERE shipment_id = ? ORDER BY kind, value`, id)
+	rows, err := db.db.QueryContext(ctx, `SELECT kind, value FROM identifiers WHERE shipment_id = ?1
+		UNION SELECT kind, value FROM links WHERE shipment_id = ?1 ORDER BY kind, value`, id)
 	if err != nil {
 		return nil, fmt.Errorf("identifiers of shipment %d: %w", id, err)
 	}
@@ -208,8 +222,15 @@ func (db *DB) identifiers(ctx context.Context, id int64) (map[string][]string, e
 }
 
 func (db *DB) shipmentFacts(ctx context.Context, s *Shipment) error {
+	// Its own lines, then the lines of the purchase orders it carries
+	// (they belong to the order, DOMAIN.md §4.8).
 	rows, err := db.db.QueryContext(ctx, `SELECT f.kind, f.fields, f.file_id, fl.name FROM facts f JOIN files fl ON fl.id = f.file_id
-		WHERE f.shipment_id = ? ORDER BY f.kind, f.key`, s.id)
+		WHERE f.shipment_id = ?1
+		UNION ALL SELECT f.kind, f.fields, f.file_id, fl.name FROM links l
+		JOIN facts f ON f.kind = 'purchase_order_line' AND f.key > l.value || '|' AND f.key < l.value || '}'
+		JOIN files fl ON fl.id = f.file_id
+		WHERE l.shipment_id = ?1 AND l.kind = 'po_number' AND l.scope = ''
+		ORDER BY 1, 2`, s.id)
 	if err != nil {
 		return fmt.Errorf("facts of shipment %s: %w", s.Ref, err)
 	}

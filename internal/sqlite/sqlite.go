@@ -101,6 +101,10 @@ func (db *DB) Open() error {
 		sdb.Close()
 		return fmt.Errorf("open %s: %w", db.Path, err)
 	}
+	if err := db.migrateSpine(ctx); err != nil {
+		sdb.Close()
+		return fmt.Errorf("open %s: %w", db.Path, err)
+	}
 	return nil
 }
 

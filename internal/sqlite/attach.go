@@ -1,0 +1,125 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/lifecycle"
+)
+
+// Attachment is a file a person attached to a review decision: its bytes
+// are in the archive under SHA256.
+type Attachment struct {
+	ID        int64     `json:"id,omitempty"`
+	ReviewID  int64     `json:"review_id,omitempty"`
+	Name      string    `json:"name"`
+	Size      int64     `json:"size"`
+	SHA256    string    `json:"sha256"`
+	AddedBy   string    `json:"added_by,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+}
+
+// addAttachments records a decision's attachments.
+func (a *assessment) addAttachments(review int64, by string, atts []Attachment) error {
+	for _, at := range atts {
+		if at.SHA256 == "" || at.Name == "" {
+			return clearway.Errorf(clearway.EINVALID, "attachment %q has no name or checksum", at.Name)
+		}
+		if _, err := a.tx.ExecContext(a.ctx, `INSERT INTO review_attachments (review_id, name, size, sha256, added_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			review, at.Name, at.Size, at.SHA256, by, a.now); err != nil {
+			return fmt.Errorf("attach %s to review %d: %w", at.Name, review, err)
+		}
+	}
+	return nil
+}
+
+// ShipmentAttachments returns the files attached to the shipment's review
+// decisions, oldest first (the audit packet lists them).
+func (db *DB) ShipmentAttachments(ctx context.Context, ref string) ([]Attachment, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT a.id, a.review_id, a.name, a.size, a.sha256, a.added_by, a.created_at
+		FROM review_attachments a JOIN reviews r ON r.id = a.review_id JOIN shipments s ON s.id = r.shipment_id
+		WHERE s.ref = ? ORDER BY a.id`, ref)
+	if err != nil {
+		return nil, fmt.Errorf("attachments of %s: %w", ref, err)
+	}
+	defer rows.Close()
+	out := []Attachment{}
+	for rows.Next() {
+		var at Attachment
+		var created string
+		if err := rows.Scan(&at.ID, &at.ReviewID, &at.Name, &at.Size, &at.SHA256, &at.AddedBy, &created); err != nil {
+			return nil, err
+		}
+		if at.CreatedAt, err = parseTime(created); err != nil {
+			return nil, err
+		}
+		out = append(out, at)
+	}
+	return out, rows.Err()
+}
+
+// ManualState is a state a person records by hand (`shipment set-state`).
+type ManualState struct {
+	State, Reason, By, Note string
+	// EntryNumber picks one entry of a split shipment; "" for the only one.
+	EntryNumber string
+	// At is when it happened (the phone call); zero means now.
+	At          time.Time
+	ReasonCodes []string
+}
+
+// SetState records a manual state event on the shipment's timeline: it is
+// evidence like a broker's message, replayed with them in event-time order
+// (DOMAIN.md §4.7), so later messages still apply on top.
+func (db *DB) SetState(ctx context.Context, ref string, m ManualState) (*Shipment, error) {
+	state := lifecycle.State(strings.ToUpper(strings.TrimSpace(m.State)))
+	if !state.Valid() || slices.Contains([]lifecycle.State{lifecycle.Planned, lifecycle.PreAlerted, lifecycle.DocsIncomplete, lifecycle.FileReady}, state) {
+		return nil, clearway.Errorf(clearway.EINVALID, "state %q cannot be set by hand: give one of SUBMITTED, REJECTED, ACCEPTED, ON_HOLD, EXAM, RELEASED, SUMMARY_FILED, FINALIZED, CLOSED, REFUSED, SEIZED, GENERAL_ORDER, CANCELLED (readiness comes from the checks)", m.State)
+	}
+	if !slices.Contains(m.ReasonCodes, m.Reason) {
+		return nil, clearway.Errorf(clearway.EINVALID, "reason code %q is not one of the configured review.reason_codes: %s", m.Reason, strings.Join(m.ReasonCodes, ", "))
+	}
+	if strings.TrimSpace(m.By) == "" {
+		return nil, clearway.Errorf(clearway.EINVALID, "a manual state needs the name of who records it (--by)")
+	}
+	s, err := db.FindShipment(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	at := m.At
+	if at.IsZero() {
+		at = db.Now()
+	}
+	rules, err := db.rules()
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	a := &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: db.now(), actor: "user:" + m.By}
+	res, err := tx.ExecContext(ctx, `INSERT INTO manual_events (shipment_id, at, state, entry_number, reason, note, by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		s.id, at.UTC().Format(time.RFC3339), string(state), m.EntryNumber, m.Reason, m.Note, m.By)
+	if err != nil {
+		return nil, fmt.Errorf("set state of %s: %w", s.Ref, err)
+	}
+	id, _ := res.LastInsertId()
+	after, _ := json.Marshal(map[string]string{"shipment": s.Ref, "state": string(state), "entry_number": m.EntryNumber, "reason": m.Reason, "note": m.Note})
+	if err := a.audit("manual_event", id, "create", nil, after); err != nil {
+		return nil, err
+	}
+	if err := a.assess([]int64{s.id}); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("set state of %s: %w", s.Ref, err)
+	}
+	return db.FindShipment(ctx, s.Ref)
+}
