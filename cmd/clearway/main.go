@@ -50,7 +50,7 @@ Usage:
   clearway ingest         --partner ID [--into DIR] FILE...    journal and ingest files now (channel cli)
   clearway shipment list  [--json]                             canonical shipments
   clearway shipment show  REF [--json]                         one shipment (REF: its ref or any identifier)
-  clearway shipment set-state REF STATE --reason CODE --by NAME [--note TEXT] [--entry N] [--at TIME]
+  clearway shipment set-state REF STATE --reason CODE --by NAME [--note TEXT] [--entry N] [--at TIME] [--resolves ID]...
                                                                record a state by hand (the broker phoned)
   clearway po show        PO [--json]                          a purchase order's lines and the shipments carrying it
   clearway review list    [--status open|approved|rejected|superseded|all] [--json]   the human review queue

@@ -164,7 +164,8 @@ func TestPacketReviewLifecycle(t *testing.T) {
 	if _, errOut, code := d.clearway(t, "review", "approve", id, "--reason", "BECAUSE", "--by", "ana"); code != 1 || !strings.Contains(errOut, `"BECAUSE" is not one of`) {
 		t.Fatalf("made-up reason: exit %d %s", code, errOut)
 	}
-	if out, errOut, code := d.clearway(t, "review", "approve", id, "--reason", "CLASSIFICATION_CORRECTION", "--by", "ana", "--note", "supplier confirmed"); code != 0 {
+	ruling := write("ruling/NY-N312345.pdf", "%PDF-1.4 CBP ruling NY N312345")
+	if out, errOut, code := d.clearway(t, "review", "approve", id, "--reason", "CLASSIFICATION_CORRECTION", "--by", "ana", "--note", "supplier confirmed", "--attach", ruling); code != 0 {
 		t.Fatalf("approve: exit %d %s%s", code, out, errOut)
 	}
 	s = show("MAEU240312345")
@@ -244,6 +245,9 @@ func TestPacketReviewLifecycle(t *testing.T) {
 			t.Errorf("packet lacks %s (has %v)", want, slices.Sorted(maps.Keys(names)))
 		}
 	}
+	if names["reviews/"+id+"/1_NY-N312345.pdf"] != "%PDF-1.4 CBP ruling NY N312345" {
+		t.Errorf("packet lacks the review's attachment (has %v)", slices.Sorted(maps.Keys(names)))
+	}
 	if names["documents/commercial_invoice/v2_CI_INV-2026-0042_BL-MAEU240312345.pdf"] != "%PDF-1.4 commercial invoice v2" {
 		t.Errorf("CI v2 bytes differ")
 	}
@@ -251,7 +255,7 @@ func TestPacketReviewLifecycle(t *testing.T) {
 	if err := json.Unmarshal([]byte(names["manifest.json"]), &manifest); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"identifiers", "lines", "findings", "state", "timeline", "reviews", "audit"} {
+	for _, key := range []string{"identifiers", "lines", "findings", "state", "entries", "timeline", "reviews", "attachments", "audit"} {
 		if _, ok := manifest[key]; !ok {
 			t.Errorf("manifest.json lacks %q", key)
 		}

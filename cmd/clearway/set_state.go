@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/clearway/clearway/internal/sqlite"
@@ -22,8 +23,10 @@ func (c *ShipmentSetStateCommand) Run(ctx context.Context, args []string) error 
 	note := fs.String("note", "", "what happened (the broker phoned …)")
 	entry := fs.String("entry", "", "entry number, for a shipment with several entries")
 	at := fs.String("at", "", "when it happened, RFC 3339 (default now)")
+	var resolves reviewIDs
+	fs.Var(&resolves, "resolves", "an open status review this state settles (repeatable)")
 	asJSON := fs.Bool("json", false, "print the shipment as JSON")
-	if err := parseFlags(fs, reorderFlags(args, "config", "reason", "by", "note", "entry", "at")); err != nil {
+	if err := parseFlags(fs, reorderFlags(args, "config", "reason", "by", "note", "entry", "at", "resolves")); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -50,7 +53,7 @@ func (c *ShipmentSetStateCommand) Run(ctx context.Context, args []string) error 
 	}
 	defer db.Close()
 	s, err := db.SetState(ctx, fs.Arg(0), sqlite.ManualState{State: fs.Arg(1), Reason: *reason, By: *by, Note: *note,
-		EntryNumber: *entry, At: when, ReasonCodes: cfg.Review.ReasonCodes})
+		EntryNumber: *entry, At: when, Resolves: resolves, ReasonCodes: cfg.Review.ReasonCodes})
 	if err != nil {
 		return err
 	}
@@ -58,5 +61,19 @@ func (c *ShipmentSetStateCommand) Run(ctx context.Context, args []string) error 
 		return writeJSON(c.Stdout, s)
 	}
 	fmt.Fprintf(c.Stdout, "%s: %s recorded by %s (%s); the shipment is now %s\n", s.Ref, fs.Arg(1), *by, *reason, s.State)
+	return nil
+}
+
+// reviewIDs collects repeated review ID flags.
+type reviewIDs []int64
+
+func (r *reviewIDs) String() string { return fmt.Sprint([]int64(*r)) }
+
+func (r *reviewIDs) Set(v string) error {
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("review ID %q is not a number", v)
+	}
+	*r = append(*r, id)
 	return nil
 }

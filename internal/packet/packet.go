@@ -1,5 +1,6 @@
 // Package packet writes a shipment's audit packet: one zip with every
-// version of its documents (current and superseded), manifest.json (the
+// version of its documents (current and superseded), the files reviewers
+// attached to their decisions (reviews/<id>/), manifest.json (the
 // canonical record, findings, state, timeline, reviews and audit trail) and
 // lines.csv (the invoice lines), for the broker who files the entry and for
 // whoever audits it later.
@@ -29,9 +30,17 @@ type Manifest struct {
 	Amendment bool `json:"amendment"`
 	*sqlite.Shipment
 	// Documents lists every version with its path inside the zip.
-	Documents []Document          `json:"documents"`
-	Reviews   []*sqlite.Review    `json:"reviews"`
-	Audit     []sqlite.AuditEntry `json:"audit"`
+	Documents []Document       `json:"documents"`
+	Reviews   []*sqlite.Review `json:"reviews"`
+	// Attachments are the files reviewers attached to their decisions.
+	Attachments []Attachment        `json:"attachments"`
+	Audit       []sqlite.AuditEntry `json:"audit"`
+}
+
+// Attachment is a review attachment in the packet.
+type Attachment struct {
+	sqlite.Attachment
+	Path string `json:"path"`
 }
 
 // Document is one document version in the packet.
@@ -47,11 +56,12 @@ var LineColumns = []string{"invoice_number", "line_no", "invoice_date", "po_numb
 
 // Contents is what a packet is made of.
 type Contents struct {
-	Shipment  *sqlite.Shipment
-	Reviews   []*sqlite.Review
-	Audit     []sqlite.AuditEntry
-	Amendment bool
-	Now       time.Time
+	Shipment    *sqlite.Shipment
+	Reviews     []*sqlite.Review
+	Attachments []sqlite.Attachment
+	Audit       []sqlite.AuditEntry
+	Amendment   bool
+	Now         time.Time
 	// OpenDocument opens a document's bytes by sha256 (the archive).
 	OpenDocument func(sha256 string) (io.ReadCloser, error)
 }
@@ -73,6 +83,14 @@ func Write(w io.Writer, c Contents) error {
 	}
 	if m.Documents == nil {
 		m.Documents = []Document{}
+	}
+	m.Attachments = []Attachment{}
+	for _, a := range c.Attachments {
+		att := Attachment{Attachment: a, Path: path.Join("reviews", fmt.Sprintf("%d", a.ReviewID), fmt.Sprintf("%d_%s", a.ID, safeName(a.Name)))}
+		if err := copyDocument(z, att.Path, a.SHA256, c); err != nil {
+			return err
+		}
+		m.Attachments = append(m.Attachments, att)
 	}
 	if err := writeManifest(z, m, c.Now); err != nil {
 		return err
@@ -151,11 +169,15 @@ func Load(ctx context.Context, db *sqlite.DB, ref string) (Contents, error) {
 	if err != nil {
 		return Contents{}, err
 	}
+	atts, err := db.ShipmentAttachments(ctx, s.Ref)
+	if err != nil {
+		return Contents{}, err
+	}
 	audit, err := db.ShipmentAudit(ctx, s.Ref)
 	if err != nil {
 		return Contents{}, err
 	}
-	return Contents{Shipment: s, Reviews: reviews, Audit: audit}, nil
+	return Contents{Shipment: s, Reviews: reviews, Attachments: atts, Audit: audit}, nil
 }
 
 // WriteFile writes the packet to path atomically: no reader ever sees half

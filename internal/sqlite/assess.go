@@ -202,7 +202,10 @@ func (a *assessment) assessLoaded(shipment int64) error {
 	if err != nil {
 		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
 	}
-	msgs, origins := s.statusMessages()
+	msgs, origins, err := s.statusMessages(a.rules.Timezones)
+	if err != nil {
+		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
+	}
 	// The state before any broker message comes from readiness. Once the
 	// packet has been ready it may have gone to the broker, so later data
 	// changes do not undo what the broker reports doing with it.

@@ -69,7 +69,11 @@ type ManualState struct {
 	// EntryNumber picks one entry of a split shipment; "" for the only one.
 	EntryNumber string
 	// At is when it happened (the phone call); zero means now.
-	At          time.Time
+	At time.Time
+	// Resolves are open status reviews of the shipment (an unmapped code,
+	// a hold after release, a revoked release) this state settles: they
+	// are closed with it.
+	Resolves    []int64
 	ReasonCodes []string
 }
 
@@ -115,6 +119,11 @@ func (db *DB) SetState(ctx context.Context, ref string, m ManualState) (*Shipmen
 	if err := a.audit("manual_event", id, "create", nil, after); err != nil {
 		return nil, err
 	}
+	for _, rid := range m.Resolves {
+		if err := a.resolveByHand(s.id, rid, string(state), m); err != nil {
+			return nil, err
+		}
+	}
 	if err := a.assess([]int64{s.id}); err != nil {
 		return nil, err
 	}
@@ -122,4 +131,29 @@ func (db *DB) SetState(ctx context.Context, ref string, m ManualState) (*Shipmen
 		return nil, fmt.Errorf("set state of %s: %w", s.Ref, err)
 	}
 	return db.FindShipment(ctx, s.Ref)
+}
+
+// statusReviewKinds are the reviews a status message opens.
+var statusReviewKinds = []string{lifecycle.ReviewUnmappedStatus, lifecycle.ReviewReleaseRevoked, lifecycle.ReviewFinding,
+	lifecycle.ReviewDiscrepancy, lifecycle.ReviewGOWarning}
+
+// resolveByHand closes an open status review of the shipment as settled by
+// a manual state.
+func (a *assessment) resolveByHand(shipment, review int64, state string, m ManualState) error {
+	var kind, subject, status string
+	var of int64
+	err := a.tx.QueryRowContext(a.ctx, `SELECT kind, subject, status, COALESCE(shipment_id, 0) FROM reviews WHERE id = ?`, review).Scan(&kind, &subject, &status, &of)
+	if err != nil || of != shipment {
+		return clearway.Errorf(clearway.ENOTFOUND, "no review %d on this shipment", review)
+	}
+	if status != ReviewOpen || !slices.Contains(statusReviewKinds, kind) || !strings.HasPrefix(subject, "status:") {
+		return clearway.Errorf(clearway.EINVALID, "review %d is a %s %s review: a manual state settles only open status reviews (unmapped_status, release_revoked, HOLD_AFTER_RELEASE …)", review, status, kind)
+	}
+	note := fmt.Sprintf("settled by the manual state %s: %s", state, m.Note)
+	if _, err := a.tx.ExecContext(a.ctx, `UPDATE reviews SET status = 'approved', decision = 'manual_state', decided_at = ?, decided_by = ?, reason = ?, note = ? WHERE id = ?`,
+		a.now, m.By, m.Reason, note, review); err != nil {
+		return fmt.Errorf("settle review %d: %w", review, err)
+	}
+	after, _ := json.Marshal(map[string]string{"status": ReviewApproved, "decision": "manual_state", "state": state, "reason": m.Reason, "by": m.By})
+	return a.audit("review", review, "decide", []byte(`{"status":"open"}`), after)
 }

@@ -208,3 +208,63 @@ func TestStatusEventTime(t *testing.T) {
 		t.Errorf("error %v, want a record error at row 2 naming the value", err)
 	}
 }
+
+// An unmapped code opens a review; once a table maps it, re-assessing
+// closes the review as superseded, saying why.
+func TestUnmappedStatusSupersededByTable(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	ingestAs(t, db, "fastclear", "1", rec(clearway.KindStatusEvent, "code_list", "partner:fastclear", "code", "XYZ", "at", "2026-03-01T10:00:00Z", "entry_number", "59726031178"))
+	open := func() []*Review {
+		rs, err := db.ListReviews(ctx, ReviewOpen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	if rs := open(); len(rs) != 1 || rs[0].Kind != "unmapped_status" {
+		t.Fatalf("reviews %+v, want one unmapped_status", rs)
+	}
+	rules, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rules.Codes.Load("partner:fastclear", []byte("codes:\n  - {code: XYZ, events: [ACCEPTED]}\n")); err != nil {
+		t.Fatal(err)
+	}
+	db.Rules = rules
+	if n, err := db.ReassessIfRulesChanged(ctx); err != nil || n != 1 {
+		t.Fatalf("re-assessed %d: %v", n, err)
+	}
+	if rs := open(); len(rs) != 0 {
+		t.Fatalf("open reviews %+v after the code was mapped, want none", rs)
+	}
+	rs, _ := db.ListReviews(ctx, ReviewSuperseded)
+	if len(rs) != 1 || !strings.Contains(rs[0].Note, "mapped now") {
+		t.Errorf("superseded %+v, want the unmapped_status review with the reason", rs)
+	}
+	if s := show(t, db, "59726031178"); s.State != "ACCEPTED" {
+		t.Errorf("state %s, want ACCEPTED by the mapped code", s.State)
+	}
+	if n := count(t, db, `SELECT COUNT(*) FROM audit_log WHERE entity = 'review' AND action = 'supersede'`); n != 1 {
+		t.Errorf("%d supersede audit entries, want 1", n)
+	}
+}
+
+// A manual state settles the status review it names.
+func TestSetStateResolvesReview(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	ingestAs(t, db, "fastclear", "1", rec(clearway.KindStatusEvent, "code_list", "partner:fastclear", "code", "XYZ", "at", "2026-03-01T10:00:00Z", "entry_number", "59726031178"))
+	rs, _ := db.ListReviews(ctx, ReviewOpen)
+	if _, err := db.SetState(ctx, "59726031178", ManualState{State: "ACCEPTED", Reason: "OTHER", By: "ana", Note: "broker: XYZ means accepted", Resolves: []int64{rs[0].ID + 100}, ReasonCodes: reasonCodes}); err == nil {
+		t.Error("a review that does not exist was settled")
+	}
+	s, err := db.SetState(ctx, "59726031178", ManualState{State: "ACCEPTED", Reason: "OTHER", By: "ana", Note: "broker: XYZ means accepted", Resolves: []int64{rs[0].ID}, ReasonCodes: reasonCodes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.State != "ACCEPTED" || s.Reviews[0].Status != ReviewApproved {
+		t.Errorf("state %s review %+v, want ACCEPTED and the review settled", s.State, s.Reviews)
+	}
+}

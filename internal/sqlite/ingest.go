@@ -404,7 +404,9 @@ func (in *Ingest) applyShipment(shipment int64, rec clearway.Record) error {
 		return fmt.Errorf("read shipment %d: %w", shipment, err)
 	}
 	cur := map[string]string{}
-	json.Unmarshal([]byte(raw), &cur)
+	if err := json.Unmarshal([]byte(raw), &cur); err != nil {
+		return fmt.Errorf("shipment %d: stored fields: %w", shipment, err)
+	}
 	changed := false
 	for k, v := range rec.Fields {
 		if clearway.IsIdentifier(k) || cur[k] == v {

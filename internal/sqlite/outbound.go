@@ -123,9 +123,15 @@ func scanOutbound(rows *sql.Rows) ([]*OutboundRun, error) {
 		if err := rows.Scan(&r.ID, &r.Partner, &r.Job, &r.Kind, &r.Seq, &r.Name, &r.Spool, &r.SHA256, &r.Size, &r.Items, &r.State, &created, &delivered); err != nil {
 			return nil, err
 		}
-		r.CreatedAt, _ = parseTime(created)
+		var err error
+		if r.CreatedAt, err = parseTime(created); err != nil {
+			return nil, fmt.Errorf("outbound run %d: %w", r.ID, err)
+		}
 		if delivered != "" {
-			t, _ := parseTime(delivered)
+			t, err := parseTime(delivered)
+			if err != nil {
+				return nil, fmt.Errorf("outbound run %d: %w", r.ID, err)
+			}
 			r.DeliveredAt = &t
 		}
 		out = append(out, &r)
@@ -200,12 +206,16 @@ func (db *DB) StateChanges(ctx context.Context, after int64, limit int) ([]Statu
 		}
 		last = c.Seq
 		var b, a struct{ State string }
-		json.Unmarshal([]byte(before), &b)
-		json.Unmarshal([]byte(after), &a)
+		if err := errors.Join(json.Unmarshal([]byte(before), &b), json.Unmarshal([]byte(after), &a)); err != nil {
+			return nil, 0, fmt.Errorf("audit entry %d: %w", c.Seq, err)
+		}
 		if a.State == b.State {
 			continue // a change of holds only
 		}
-		t, _ := parseTime(at)
+		t, err := parseTime(at)
+		if err != nil {
+			return nil, 0, fmt.Errorf("audit entry %d: %w", c.Seq, err)
+		}
 		c.Type, c.Event, c.Previous, c.At = "state", a.State, b.State, t.UTC().Format(time.RFC3339)
 		out, ids = append(out, c), append(ids, id)
 	}
@@ -292,7 +302,9 @@ func (db *DB) DocumentRequests(ctx context.Context, supplier string) ([]Document
 			return nil, err
 		}
 		var findings []struct{ Rule, Message string }
-		json.Unmarshal([]byte(raw), &findings)
+		if err := json.Unmarshal([]byte(raw), &findings); err != nil {
+			return nil, fmt.Errorf("shipment %s: stored findings: %w", ref, err)
+		}
 		for _, f := range findings {
 			if f.Rule == "DOC_REQUIRED_MISSING" || f.Rule == "PGA_DOC_MISSING" {
 				out, ids = append(out, DocumentRequest{Shipment: ref, Rule: f.Rule, Message: f.Message}), append(ids, id)

@@ -93,7 +93,13 @@ func (db *DB) ReassessAll(ctx context.Context) (int, error) {
 			}
 			ids = append(ids, id)
 		}
+		// A read cut short must not pass for the end of the table: the
+		// caller records the new rules as applied after the last batch.
+		err = rows.Err()
 		rows.Close()
+		if err != nil {
+			return n, fmt.Errorf("re-assess shipments: %w", err)
+		}
 		if len(ids) == 0 {
 			return n, nil
 		}

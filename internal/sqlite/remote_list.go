@@ -41,7 +41,10 @@ func (db *DB) ListRemoteTransfers(ctx context.Context, partner string) ([]Remote
 		if err := rows.Scan(&t.Direction, &t.Partner, &t.RemotePath, &t.Name, &t.FileID, &t.Size, &t.SHA256, &t.State, &t.Attempts, &t.Error, &updated); err != nil {
 			return nil, err
 		}
-		t.UpdatedAt, _ = parseTime(updated)
+		var err error
+		if t.UpdatedAt, err = parseTime(updated); err != nil {
+			return nil, err
+		}
 		out = append(out, t)
 	}
 	return out, rows.Err()

@@ -49,10 +49,16 @@ func scanReview(row interface{ Scan(...any) error }) (*Review, error) {
 	if err := row.Scan(&r.ID, &r.Kind, &r.Status, &r.Shipment, &r.Summary, &created, &detail, &r.FileID, &decided, &r.Decision, &r.DecidedBy, &r.Reason, &r.Note); err != nil {
 		return nil, err
 	}
-	r.CreatedAt, _ = parseTime(created)
+	var err error
+	if r.CreatedAt, err = parseTime(created); err != nil {
+		return nil, fmt.Errorf("review %d: %w", r.ID, err)
+	}
 	r.Detail = json.RawMessage(detail)
 	if decided != "" {
-		t, _ := parseTime(decided)
+		t, err := parseTime(decided)
+		if err != nil {
+			return nil, fmt.Errorf("review %d: %w", r.ID, err)
+		}
 		r.DecidedAt = &t
 	}
 	return &r, nil
@@ -339,7 +345,10 @@ func (db *DB) ShipmentAudit(ctx context.Context, ref string) ([]AuditEntry, erro
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Entity, &e.EntityID, &e.Action, &before, &after, &e.FileID); err != nil {
 			return nil, err
 		}
-		e.At, _ = parseTime(at)
+		var err error
+		if e.At, err = parseTime(at); err != nil {
+			return nil, fmt.Errorf("audit entry %d: %w", e.ID, err)
+		}
 		if before != "" {
 			e.Before = json.RawMessage(before)
 		}

@@ -102,7 +102,10 @@ func (db *DB) ListShipments(ctx context.Context) ([]*ShipmentSummary, error) {
 		if err := rows.Scan(&id, &s.Ref, &s.State, &s.Ready, &updated); err != nil {
 			return nil, err
 		}
-		s.UpdatedAt, _ = parseTime(updated)
+		var err error
+		if s.UpdatedAt, err = parseTime(updated); err != nil {
+			return nil, fmt.Errorf("shipment %s: %w", s.Ref, err)
+		}
 		out, ids = append(out, &s), append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
@@ -146,9 +149,15 @@ func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
 		Scan(&s.Ref, &s.State, &s.Ready, &fields, &entry, &findings, &updated); err != nil {
 		return nil, err
 	}
-	json.Unmarshal([]byte(fields), &s.Fields)
 	var extra entryExtra
-	json.Unmarshal([]byte(entry), &extra)
+	for _, col := range []struct {
+		name, raw string
+		into      any
+	}{{"fields", fields, &s.Fields}, {"entry", entry, &extra}, {"findings", findings, &s.Findings}} {
+		if err := json.Unmarshal([]byte(col.raw), col.into); err != nil {
+			return nil, fmt.Errorf("shipment %s: stored %s: %w", s.Ref, col.name, err)
+		}
+	}
 	s.Holds, s.ReleaseAuthorized, s.Resubmissions = extra.Holds, extra.ReleaseAuthorized, extra.Resubmissions
 	s.StateLabel, s.Entries = extra.Label, extra.Entries
 	if s.Holds == nil {
@@ -157,11 +166,12 @@ func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
 	if s.Entries == nil {
 		s.Entries = []lifecycle.EntryStatus{}
 	}
-	json.Unmarshal([]byte(findings), &s.Findings)
 	if s.Findings == nil {
 		s.Findings = []validate.Finding{}
 	}
-	s.UpdatedAt, _ = parseTime(updated)
+	if s.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, fmt.Errorf("shipment %s: %w", s.Ref, err)
+	}
 	if s.Identifiers, err = db.identifiers(ctx, id); err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ type manualEvent struct {
 
 // statusMessages turns the shipment's status_event facts and manual events
 // into lifecycle messages, and remembers where each one came from.
-func (s *snapshot) statusMessages() ([]lifecycle.Message, map[lifecycle.MessageKey]origin) {
+func (s *snapshot) statusMessages(tz map[string]*time.Location) ([]lifecycle.Message, map[lifecycle.MessageKey]origin, error) {
 	var msgs []lifecycle.Message
 	origins := map[lifecycle.MessageKey]origin{}
 	mode := s.fields["mode"]
@@ -33,8 +33,13 @@ func (s *snapshot) statusMessages() ([]lifecycle.Message, map[lifecycle.MessageK
 		if f.kind != string(clearway.KindStatusEvent) {
 			continue
 		}
-		// Stored at is RFC 3339 (the ingest refuses anything else).
-		at, _ := time.Parse(time.RFC3339, f.fields["at"])
+		// Stored at is RFC 3339 (the ingest refuses anything else); a
+		// store from before may hold a date, read as the ingest reads it now.
+		atText, err := statusTime(f.fields["at"], tz[f.partner], clearway.Position{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("status event %d: %w", f.id, err)
+		}
+		at, _ := time.Parse(time.RFC3339, atText)
 		ref := f.fields["entry_number"]
 		if ref == "" {
 			ref = f.fields["bill_of_lading"]
@@ -57,7 +62,7 @@ func (s *snapshot) statusMessages() ([]lifecycle.Message, map[lifecycle.MessageK
 		origins[m.Key()] = origin{file: "set by hand", text: text}
 		msgs = append(msgs, m)
 	}
-	return msgs, origins
+	return msgs, origins, nil
 }
 
 // recordLifecycle writes the timeline rows of the messages and the

@@ -35,7 +35,8 @@ INSERT INTO facts_v2 (id, kind, key, shipment_id, fields, file_id, source)
 SELECT id, kind, key, shipment_id, fields, file_id, source FROM facts;
 DROP TABLE facts;
 ALTER TABLE facts_v2 RENAME TO facts;
-CREATE INDEX facts_shipment ON facts (shipment_id, kind);
+-- Only lines on a shipment: PO lines (NULL) cost no second index entry.
+CREATE INDEX facts_shipment ON facts (shipment_id, kind) WHERE shipment_id IS NOT NULL;
 CREATE VIEW fact_fields AS
 SELECT f.id AS fact_id, f.kind, f.key, f.shipment_id, n.value AS field, v.value AS value
 FROM facts f
