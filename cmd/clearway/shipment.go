@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -74,15 +75,19 @@ func (c *ShipmentShowCommand) Run(ctx context.Context, args []string) error {
 		return writeJSON(c.Stdout, s)
 	}
 	w := c.Stdout
-	ready := "not ready to file"
-	if s.Ready {
-		ready = "ready to file"
-	}
 	state := s.State
 	if s.StateLabel != "" {
 		state = s.StateLabel
 	}
-	fmt.Fprintf(w, "%s  %s  (%s)\n", s.Ref, state, ready)
+	// Readiness says something only until the broker files.
+	switch {
+	case !slices.Contains([]string{"PLANNED", "PRE_ALERTED", "DOCS_INCOMPLETE", "FILE_READY"}, s.State):
+		fmt.Fprintf(w, "%s  %s\n", s.Ref, state)
+	case s.Ready:
+		fmt.Fprintf(w, "%s  %s  (ready to file)\n", s.Ref, state)
+	default:
+		fmt.Fprintf(w, "%s  %s  (not ready to file)\n", s.Ref, state)
+	}
 	fmt.Fprintf(w, "identifiers: %s\n", identifierText(s.Identifiers))
 	for _, e := range s.Entries {
 		printEntry(w, e)

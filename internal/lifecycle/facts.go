@@ -239,6 +239,9 @@ func (f *facts) removeHold(agency, ref string, lifts []string) bool {
 // quantities records them (partial when qty < of); one without keeps what
 // an earlier release recorded.
 func (f *facts) authorise(agency, qty, of string) {
+	if agency == "" {
+		agency = "CBP" // a customs release whose source does not say whose (CargoWise CLR)
+	}
 	if !slices.Contains(f.releases, agency) {
 		f.releases = append(f.releases, agency)
 	}
