@@ -5,48 +5,34 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/clearway/clearway/internal/clearway"
-	"github.com/clearway/clearway/internal/validate"
+	"github.com/clearway/clearway/internal/sensitive"
 )
 
-// Review kinds of changes that wait for a person (PRODUCT.md §8).
+// Review kinds of changes that wait for a person (PRODUCT.md §8); package
+// sensitive decides which changes they are.
 const (
-	ReviewClassificationChange = "classification_change"
-	ReviewValuationChange      = "valuation_change"
-	ReviewPreferenceClaim      = "preference_claim"
+	ReviewClassificationChange = sensitive.ClassificationChange
+	ReviewValuationChange      = sensitive.ValuationChange
+	ReviewPreferenceClaim      = sensitive.PreferenceClaim
 	ReviewIdentifierConflict   = "identifier_conflict"
 )
 
-// valueFields are the money fields whose change beyond the tolerance waits
-// for review, per kind.
-var valueFields = map[string][]string{
-	string(clearway.KindInvoiceLine): {"unit_price", "line_value"},
-	string(clearway.KindValuation):   {"freight", "insurance", "assists", "other_additions", "deductions"},
-}
-
-// change is one field of a held change.
-type change struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-}
-
 // heldChange is a review's pending change to one stored line.
 type heldChange struct {
-	FactID  int64             `json:"fact_id"`
-	Kind    string            `json:"kind"`
-	Key     string            `json:"key"`
-	Changes map[string]change `json:"changes"`
+	FactID  int64                       `json:"fact_id"`
+	Kind    string                      `json:"kind"`
+	Key     string                      `json:"key"`
+	Changes map[string]sensitive.Change `json:"changes"`
 }
 
-// holdSensitive splits an update of an accepted line: the sensitive changes
-// (an HS code, a value beyond the tolerance, a new preference claim) keep
-// their stored value and wait in a review; the rest apply. It returns the
-// fields to store and whether anything was held.
+// holdSensitive splits an update of an accepted line (package sensitive):
+// the sensitive changes keep their stored value and wait in a review; the
+// rest apply. It returns the fields to store and whether anything was held.
 func (in *Ingest) holdSensitive(factID int64, f pendingFact, before string) (string, bool, error) {
-	if f.kind != string(clearway.KindInvoiceLine) && f.kind != string(clearway.KindValuation) {
+	if f.kind != sensitive.InvoiceLine && f.kind != sensitive.Valuation {
 		return f.fields, false, nil
 	}
 	rules, err := in.db.rules()
@@ -61,45 +47,16 @@ func (in *Ingest) holdSensitive(factID int64, f pendingFact, before string) (str
 	if err != nil {
 		return "", false, err
 	}
-	held := map[string]map[string]change{} // review kind → field → change
-	hold := func(kind, field string) {
-		if held[kind] == nil {
-			held[kind] = map[string]change{}
-		}
-		held[kind][field] = change{From: old[field], To: next[field]}
-		if v, ok := old[field]; ok {
-			next[field] = v
-		} else {
-			delete(next, field)
-		}
-	}
-	if f.kind == string(clearway.KindInvoiceLine) {
-		if o, n := old["hs_code"], next["hs_code"]; o != "" && n != "" && o != n {
-			hold(ReviewClassificationChange, "hs_code")
-		}
-		if n := next["preference_program"]; n != "" && n != old["preference_program"] {
-			hold(ReviewPreferenceClaim, "preference_program")
-		}
-	}
-	for _, field := range valueFields[f.kind] {
-		if validate.BeyondTolerance(old[field], next[field], rules.ChangeTolerancePct) {
-			hold(ReviewValuationChange, field)
-		}
-	}
+	keep, held := sensitive.Split(f.kind, old, next, rules.ChangeTolerancePct)
 	if len(held) == 0 {
 		return f.fields, false, nil
 	}
-	kinds := make([]string, 0, len(held))
-	for k := range held {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, kind := range kinds {
+	for _, kind := range slices.Sorted(maps.Keys(held)) {
 		if err := in.holdChange(kind, f.shipment, heldChange{FactID: factID, Kind: f.kind, Key: f.key, Changes: held[kind]}); err != nil {
 			return "", false, err
 		}
 	}
-	fields, err := in.db.layouts.encode(f.kind, next)
+	fields, err := in.db.layouts.encode(f.kind, keep)
 	return fields, true, err
 }
 
@@ -123,8 +80,9 @@ func (in *Ingest) holdNewClaim(f pendingFact) error {
 	if _, err := in.exec(`UPDATE facts SET fields = ? WHERE id = ?`, stored, id); err != nil {
 		return fmt.Errorf("hold claim on %s %s: %w", f.kind, f.key, err)
 	}
+	held := sensitive.NewClaim(f.claim)
 	return in.holdChange(ReviewPreferenceClaim, f.shipment, heldChange{FactID: id, Kind: f.kind, Key: f.key,
-		Changes: map[string]change{"preference_program": {To: f.claim}}})
+		Changes: held[ReviewPreferenceClaim]})
 }
 
 // holdChange opens the review holding a change, unless the same change to
@@ -154,15 +112,7 @@ func (in *Ingest) holdChange(kind string, shipment int64, h heldChange) error {
 	}
 	summary := fmt.Sprintf("%s %s %s: %s (from %s)", ShipmentRef(shipment), h.Kind, h.Key, strings.Join(parts, ", "), in.file.Name)
 	detail, _ := json.Marshal(h)
-	res, err := in.exec(`INSERT INTO reviews (kind, shipment_id, summary, detail, file_id, created_at, subject) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		kind, shipment, summary, string(detail), in.file.ID, in.now, subject)
-	if err != nil {
-		return fmt.Errorf("open review: %w", err)
-	}
-	id, _ := res.LastInsertId()
-	in.Stats.Reviews++
-	in.touch(shipment)
-	return in.audit("review", id, "create", nil, detail)
+	return in.openFileReview(kind, shipment, subject, summary, detail)
 }
 
 // notePackingLine remembers a packing line this file sent, by its document.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/spine"
 )
 
 // Ingest is one file's canonical writes: everything it applies, its lineage
@@ -225,7 +226,7 @@ func (in *Ingest) apply(r recView) error {
 	if r.kind == clearway.KindPurchaseOrderLine {
 		// PO lines belong to the purchase order (DOMAIN.md §4.8); the
 		// shipments that carry it refer to them.
-		key, err := r.need("po_number", "line_no")
+		key, err := in.factKey(r, 0)
 		if err != nil {
 			return err
 		}
@@ -322,51 +323,26 @@ func (in *Ingest) createShipment() (int64, error) {
 // ShipmentRef is Clearway's own reference for a shipment id.
 func ShipmentRef(id int64) string { return fmt.Sprintf("CW-%06d", id) }
 
-// factKey is the business key that makes a resent record update, not double.
-// Invoice numbers are unique per supplier only, so an invoice's lines (and
-// a packing list by invoice) are keyed under the partner that sent them.
+// factKey is the line's business key (spine.LineKey), its key errors
+// placed at the record's position.
 func (in *Ingest) factKey(rec recView, shipment int64) (string, error) {
-	f := rec.get
-	switch rec.kind {
-	case clearway.KindInvoiceLine:
-		k, err := rec.need("invoice_number", "line_no")
-		return in.file.Partner + "|" + k, err
-	case clearway.KindPackingLine:
-		doc, err := in.packingDoc(rec)
-		if err != nil {
-			return "", err
-		}
-		return doc + "|" + f("sku") + "|" + f("container_number"), nil
-	case clearway.KindValuation:
-		return fmt.Sprintf("S%d", shipment), nil
-	case clearway.KindMilestone:
-		k, err := rec.need("event", "at")
-		return fmt.Sprintf("S%d|%s", shipment, k), err
-	case clearway.KindStatusEvent:
-		// DOMAIN.md §4.6: messages are idempotent on (source, code, time, entry/B/L).
-		ref := f("entry_number")
-		if ref == "" {
-			ref = f("bill_of_lading")
-		}
-		if ref == "" {
-			ref = fmt.Sprintf("S%d", shipment)
-		}
-		k, err := rec.need("code_list", "code")
-		return k + "|" + f("at") + "|" + ref, err
-	}
-	return "", &RecordError{Source: rec.source, Msg: fmt.Sprintf("kind %s cannot be stored", rec.kind)}
+	k, err := spine.LineKey(rec.kind, rec.get, in.file.Partner, shipment)
+	return k, rec.keyError(err)
 }
 
-// packingDoc is the document a packing line belongs to: its invoice (under
-// the supplier) or, without one, its purchase order.
+// packingDoc is the document a packing line belongs to (spine.PackingDocument).
 func (in *Ingest) packingDoc(rec recView) (string, error) {
-	if inv := rec.get("invoice_number"); inv != "" {
-		return in.file.Partner + "|" + inv, nil
+	doc, err := spine.PackingDocument(rec.get, in.file.Partner)
+	return doc, rec.keyError(err)
+}
+
+// keyError places a spine key error at the record's position.
+func (r recView) keyError(err error) error {
+	var ke *spine.KeyError
+	if errors.As(err, &ke) {
+		return &RecordError{Source: r.source, Msg: ke.Msg}
 	}
-	if po := rec.get("po_number"); po != "" {
-		return po, nil
-	}
-	return "", &RecordError{Source: rec.source, Msg: "packing_line needs invoice_number or po_number"}
+	return err
 }
 
 // notePO remembers a purchase order whose lines this file wrote: the
@@ -378,19 +354,6 @@ func (in *Ingest) notePO(po string) {
 	if !in.poNumbers[po] {
 		in.poNumbers[strings.Clone(po)] = true
 	}
-}
-
-// need joins the two fields of a key, which must both be present.
-func (r recView) need(a, b string) (string, error) {
-	va, vb := r.get(a), r.get(b)
-	missing := a
-	if va != "" {
-		missing = b
-	}
-	if va == "" || vb == "" {
-		return "", &RecordError{Source: r.source, Msg: fmt.Sprintf("%s needs %s to be stored (its key: %s + %s)", r.kind, missing, a, b)}
-	}
-	return va + "|" + vb, nil
 }
 
 // applyShipment merges shipment-level fields (mode, vessel, eta, …).

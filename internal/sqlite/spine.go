@@ -226,7 +226,7 @@ func (in *Ingest) conflict(rec clearway.Record, ids []int64) error {
 	refs := shipmentRefs(ids)
 	detail, _ := json.Marshal(map[string]any{"record": rec, "shipments": refs, "file_id": in.file.ID})
 	summary := fmt.Sprintf("%s at %s names identifiers of %s: not applied until someone decides merge or separate", rec.Kind, rec.Source, strings.Join(refs, " and "))
-	return in.openHoldingReview(ReviewIdentifierConflict, ids[0], "", summary, detail)
+	return in.openFileReview(ReviewIdentifierConflict, ids[0], "", summary, detail)
 }
 
 // ambiguous opens an identifier_ambiguous review: the record names no
@@ -246,11 +246,12 @@ func (in *Ingest) ambiguous(rec clearway.Record, res spine.Resolution) error {
 	detail, _ := json.Marshal(map[string]any{"record": rec, "shipments": refs, "via": res.Via, "value": value, "file_id": in.file.ID})
 	summary := fmt.Sprintf("%s %s of %s (first at %s) links %s, all open: not applied and not merged; replay the file once the records carry a bill of lading, or decide",
 		res.Via, value, in.file.Name, rec.Source, strings.Join(refs, " and "))
-	return in.openHoldingReview(ReviewIdentifierAmbiguous, res.Among[0], subject, summary, detail)
+	return in.openFileReview(ReviewIdentifierAmbiguous, res.Among[0], subject, summary, detail)
 }
 
-// openHoldingReview opens a review that holds a record of this file.
-func (in *Ingest) openHoldingReview(kind string, shipment int64, subject, summary string, detail []byte) error {
+// openFileReview opens a review this file raised: a record it holds, or a
+// change to a stored line it waits for.
+func (in *Ingest) openFileReview(kind string, shipment int64, subject, summary string, detail []byte) error {
 	res, err := in.exec(`INSERT INTO reviews (kind, shipment_id, summary, detail, file_id, created_at, subject) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		kind, shipment, summary, string(detail), in.file.ID, in.now, subject)
 	if err != nil {
