@@ -399,6 +399,10 @@ func TestDeriveSummary(t *testing.T) {
 	deriveCase{ready: everReady,
 		msgs:   []Message{cw("CCC", 0), x350("1C", 1), ax("A", 2), ax("LIQ", 3), manualMsg(Closed, 4)},
 		states: []State{Submitted, Released, SummaryFiled, Finalized, Closed}, want: Closed, check: wantNoAnomalies}.run(t)
+	// Every state of the walk reachable through the shipped tables alone.
+	deriveCase{ready: everReady,
+		msgs:   []Message{cw("CCC", 0), cw("DCR", 1), cw("CCC", 2), x350("1C", 3), ax("A", 4), ax("LIQ", 5), ax("CLS", 6)},
+		states: []State{Submitted, Rejected, Submitted, Released, SummaryFiled, Finalized, Closed}, want: Closed, check: wantNoAnomalies}.run(t)
 	deriveCase{ready: everReady,
 		msgs:   []Message{cw("CCC", 0), ax("A", 1), x350("1C", 2)},
 		states: []State{Submitted, Submitted, SummaryFiled}, want: SummaryFiled,

@@ -279,6 +279,21 @@ func (s *snapshot) validationInput(r *Rules) validate.Shipment {
 	return v
 }
 
+// mode is the shipment's transport mode: its own, else its PO's.
+func (s *snapshot) mode() string {
+	if m := s.fields["mode"]; m != "" {
+		return m
+	}
+	for _, f := range s.facts {
+		if f.kind == string(clearway.KindPurchaseOrderLine) {
+			if m := poMode(f.fields["mode"]); m != "" {
+				return m
+			}
+		}
+	}
+	return ""
+}
+
 // poMode reads an ERP ship mode (SEA, AIR, ROAD, …) as a canonical mode.
 func poMode(m string) string {
 	switch strings.ToLower(strings.TrimSpace(m)) {

@@ -268,3 +268,23 @@ func TestSetStateResolvesReview(t *testing.T) {
 		t.Errorf("state %s review %+v, want ACCEPTED and the review settled", s.State, s.Reviews)
 	}
 }
+
+// A 350 releasing fewer packages (X4-02) than the packing list declared for
+// the B/L is a partial release.
+func TestPartialRelease(t *testing.T) {
+	db := MustOpenDB(t)
+	ingestFile(t, db, "1",
+		rec(clearway.KindPackingLine, "invoice_number", "INV-1", "sku", "A", "cartons", "250", "bill_of_lading", "BL-1"),
+		rec(clearway.KindPackingLine, "invoice_number", "INV-1", "sku", "B", "cartons", "400", "bill_of_lading", "BL-1"))
+	ingestAs(t, db, "fastclear", "2", rec(clearway.KindStatusEvent, "code_list", "cbp_disposition", "code", "1C", "at", "2026-03-21T15:15:00Z",
+		"entry_number", "59726031178", "bill_of_lading", "BL-1", "released_quantity", "400"))
+	s := show(t, db, "BL-1")
+	if s.State != "RELEASED" || s.StateLabel != "RELEASED (partial: 400 of 650)" {
+		t.Fatalf("state %s label %q, want RELEASED (partial: 400 of 650)", s.State, s.StateLabel)
+	}
+	ingestAs(t, db, "fastclear", "3", rec(clearway.KindStatusEvent, "code_list", "cbp_disposition", "code", "1C", "at", "2026-03-22T15:15:00Z",
+		"entry_number", "59726031178", "bill_of_lading", "BL-1", "released_quantity", "650"))
+	if s := show(t, db, "BL-1"); s.StateLabel != "" || s.Entries[0].Release == nil || s.Entries[0].Release.Partial {
+		t.Errorf("after the rest: label %q release %+v, want a full release", s.StateLabel, s.Entries[0].Release)
+	}
+}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ type manualEvent struct {
 func (s *snapshot) statusMessages(tz map[string]*time.Location) ([]lifecycle.Message, map[lifecycle.MessageKey]origin, error) {
 	var msgs []lifecycle.Message
 	origins := map[lifecycle.MessageKey]origin{}
-	mode := s.fields["mode"]
+	mode := s.mode()
 	for _, f := range s.facts {
 		if f.kind != string(clearway.KindStatusEvent) {
 			continue
@@ -47,6 +48,11 @@ func (s *snapshot) statusMessages(tz map[string]*time.Location) ([]lifecycle.Mes
 		m := lifecycle.Message{Source: f.partner, CodeList: f.fields["code_list"], Code: f.fields["code"], At: at, Ref: ref,
 			Agency: f.fields["agency"], EntryNumber: f.fields["entry_number"], BillOfLading: f.fields["bill_of_lading"], Mode: mode,
 			Text: f.fields["message"], ReleasedQty: f.fields["released_quantity"], Quantity: f.fields["quantity"]}
+		if m.ReleasedQty != "" && m.Quantity == "" {
+			// X4-02 counts the B/L's packages: what the packing list
+			// declared for that B/L (cartons) is what a full release frees.
+			m.Quantity = s.cartons(m.BillOfLading)
+		}
 		if _, dup := origins[m.Key()]; !dup {
 			origins[m.Key()] = origin{fileID: f.fileID, file: f.name, text: f.fields["message"]}
 		}
@@ -63,6 +69,26 @@ func (s *snapshot) statusMessages(tz map[string]*time.Location) ([]lifecycle.Mes
 		msgs = append(msgs, m)
 	}
 	return msgs, origins, nil
+}
+
+// cartons is the number of packages the packing lines declare for a bill
+// of lading (lines naming no B/L count for every one), "" when none.
+func (s *snapshot) cartons(bl string) string {
+	total := new(big.Rat)
+	n := 0
+	for _, f := range s.facts {
+		if f.kind != string(clearway.KindPackingLine) || (f.fields["bill_of_lading"] != "" && f.fields["bill_of_lading"] != bl) {
+			continue
+		}
+		if c, ok := new(big.Rat).SetString(f.fields["cartons"]); ok && c.Sign() > 0 {
+			total.Add(total, c)
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return total.RatString()
 }
 
 // recordLifecycle writes the timeline rows of the messages and the
