@@ -181,7 +181,9 @@ func (a *assessment) plannedOnly(ids []int64) (map[int64]bool, error) {
 			}
 			planned[id] = true
 		}
-		if err := rows.Close(); err != nil {
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -154,7 +154,11 @@ func (in *Ingest) replacePackingLists() error {
 				stale = append(stale, g)
 			}
 		}
+		err = rows.Err()
 		rows.Close()
+		if err != nil {
+			return fmt.Errorf("read packing list %s: %w", doc, err)
+		}
 		for _, g := range stale {
 			if _, err := in.exec(`DELETE FROM facts WHERE id = ?`, g.id); err != nil {
 				return fmt.Errorf("replace packing list %s: %w", doc, err)

@@ -252,7 +252,11 @@ func (db *DB) compactBatch(ctx context.Context, tx *sql.Tx, after int64) (n int,
 		}
 		batch = append(batch, r)
 	}
+	err = rows.Err()
 	rows.Close()
+	if err != nil {
+		return 0, 0, err
+	}
 	for _, r := range batch {
 		fields := map[string]string{}
 		if err := json.Unmarshal([]byte(r.fields), &fields); err != nil {

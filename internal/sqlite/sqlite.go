@@ -164,8 +164,10 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		applied[name] = true
 	}
-	if err := rows.Close(); err != nil {
-		return err
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("read migrations: %w", err)
 	}
 	for _, name := range names {
 		if applied[name] {
