@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -194,5 +195,26 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := dst.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// 1,000 invoices for 20 bills of lading whose lines name one container:
+// 20 shipments, the box linked to each, not one shipment with 20 B/Ls.
+func TestSpineOneBoxTwentyBills(t *testing.T) {
+	db := MustOpenDB(t)
+	var recs []clearway.Record
+	for i := range 1000 {
+		recs = append(recs, rec(clearway.KindInvoiceLine, "invoice_number", fmt.Sprintf("INV-%04d", i), "line_no", "1", "quantity", "1",
+			"bill_of_lading", fmt.Sprintf("MAEU2403%05d", i%20), "container_number", "MSKU7051237"))
+	}
+	ingestFile(t, db, "1", recs...)
+	if n := count(t, db, `SELECT COUNT(*) FROM shipments`); n != 20 {
+		t.Errorf("%d shipments, want 20", n)
+	}
+	if n := count(t, db, `SELECT COUNT(DISTINCT shipment_id) FROM links WHERE kind = 'container_number' AND value = 'MSKU7051237'`); n != 20 {
+		t.Errorf("the box links %d shipments, want 20", n)
+	}
+	if n := count(t, db, `SELECT MAX(c) FROM (SELECT COUNT(*) c FROM identifiers WHERE kind = 'bill_of_lading' GROUP BY shipment_id)`); n != 1 {
+		t.Errorf("a shipment holds %d B/Ls, want 1", n)
 	}
 }
