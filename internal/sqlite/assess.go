@@ -278,7 +278,18 @@ func (s *snapshot) validationInput(r *Rules) validate.Shipment {
 			v.Valuation = f.fields
 		}
 	}
+	v.PlaceInland = placeInland(v.IncotermPlace, s.fields["port_of_entry"])
 	return v
+}
+
+// placeInland reports whether an Incoterm's named place lies beyond the
+// port of entry, so CPT and CIP ask for the US inland freight. Without a
+// reliable gazetteer, any named place other than the port of entry (by
+// name or code) counts as inland: the valuation then answers with an
+// amount, or not_applicable with a reason when the place is the port.
+func placeInland(place, portOfEntry string) bool {
+	place = strings.TrimSpace(place)
+	return place != "" && !strings.EqualFold(place, strings.TrimSpace(portOfEntry))
 }
 
 // mode is the shipment's transport mode: its own, else its PO's.
