@@ -1,6 +1,19 @@
 // Package sqlite is Clearway's store: one SQLite file (go-sqlite3, WAL) with
 // embedded migrations. Exported methods own their transaction; unexported
 // helpers take a *sql.Tx so several compose in one.
+//
+// The store loads and saves; the decisions are in pure packages it calls
+// inside the same transaction: spine (which shipment a record belongs to,
+// line keys), sensitive (which changes wait for review), validate and
+// readiness (findings, FILE_READY, finding reviews), lifecycle (entry state
+// from evidence). Its surface, which a second backend implements, is:
+// the intake journal (CreateFile, ClaimNextFile, UpdateFileState,
+// RejectFile, FindFiles …), a file's ingest transaction (BeginIngest →
+// Ingest.ApplyPrepared … Commit), the shipment record (FindShipment,
+// ListShipments, PurchaseOrder, ShipmentAudit, ShipmentAttachments),
+// decisions (ListReviews, DecideReview, SetState, ReassessIfRulesChanged),
+// outbound and acks (ReserveOutbound, StateChanges, PacketsDue, PendingAcks
+// …) and the remote ledgers.
 package sqlite
 
 import (
