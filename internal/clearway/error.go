@@ -8,10 +8,13 @@ import (
 // Error codes for the errors users see. Each maps once to a CLI exit code
 // (and later an HTTP status); anything uncoded is internal.
 const (
-	EINVALID  = "invalid"
-	ENOTFOUND = "not_found"
-	ECONFLICT = "conflict"
-	EINTERNAL = "internal"
+	EINVALID      = "invalid"
+	ENOTFOUND     = "not_found"
+	ECONFLICT     = "conflict"
+	EUNAUTHORIZED = "unauthorized" // no valid session or token
+	EFORBIDDEN    = "forbidden"    // the user sees it but may not do this
+	ETOOLARGE     = "too_large"    // an upload over the limit
+	EINTERNAL     = "internal"
 )
 
 // Error is an error meant for a user: a code to branch on and a message to show.

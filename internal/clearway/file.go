@@ -33,6 +33,8 @@ const (
 	ChannelWatch  Channel = "watch"
 	ChannelRemote Channel = "remote"
 	ChannelCLI    Channel = "cli"
+	ChannelWeb    Channel = "web" // an upload from the web workspace or its API
+	ChannelAPI    Channel = "api" // a status event posted to the API
 )
 
 // File is one entry of the intake journal: a complete file a partner sent,
@@ -50,6 +52,8 @@ type File struct {
 	Error      string    `json:"error"`
 	ReceivedAt time.Time `json:"received_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// User is the login of the person who uploaded it (channel web), "".
+	User string `json:"user,omitempty"`
 }
 
 // FileFilter selects journal entries; zero fields match everything.

@@ -32,6 +32,12 @@ type Intake struct {
 // name. localPath is left in place for the caller to rename or remove. An
 // error means nothing was journaled and the sender must be told it failed.
 func (in *Intake) Accept(ctx context.Context, partner string, channel clearway.Channel, name, localPath string) (*clearway.File, error) {
+	return in.AcceptBy(ctx, partner, channel, name, localPath, "")
+}
+
+// AcceptBy is Accept for a file a person uploaded (channel web): the
+// journal names them.
+func (in *Intake) AcceptBy(ctx context.Context, partner string, channel clearway.Channel, name, localPath, user string) (*clearway.File, error) {
 	name, err := CleanName(name)
 	if err != nil {
 		return nil, err
@@ -40,11 +46,11 @@ func (in *Intake) Accept(ctx context.Context, partner string, channel clearway.C
 	if err != nil {
 		return nil, fmt.Errorf("accept %s/%s: %w", partner, name, err)
 	}
-	f := &clearway.File{Partner: partner, Channel: channel, Name: name, Size: size, SHA256: sum}
+	f := &clearway.File{Partner: partner, Channel: channel, Name: name, Size: size, SHA256: sum, User: user}
 	if err := in.DB.CreateFile(ctx, f); err != nil {
 		return nil, fmt.Errorf("accept %s/%s: %w", partner, name, err)
 	}
-	in.Logger.Info("file received", "partner", partner, "channel", channel, "file_id", f.ID, "name", name, "size", size, "sha256", sum)
+	in.Logger.Info("file received", "partner", partner, "channel", channel, "file_id", f.ID, "name", name, "size", size, "sha256", sum, "user", user)
 	if in.OnAccepted != nil {
 		in.OnAccepted(f)
 	}

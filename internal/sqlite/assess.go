@@ -380,7 +380,8 @@ func (a *assessment) save(s *snapshot, res lifecycle.Result, ready, readyOnce bo
 	if state == s.state && ready == s.ready && readyOnce == s.readyOnce && string(entryJSON) == s.entry && string(findingsJSON) == s.findings && s.dataHash == s.storedHash {
 		return nil
 	}
-	if _, err := a.tx.ExecContext(a.ctx, `UPDATE shipments SET state = ?, ready = ?, ready_once = ?, entry = ?, findings = ?, data_hash = ?, updated_at = ? WHERE id = ?`,
+	if _, err := a.tx.ExecContext(a.ctx, `UPDATE shipments SET state_since = CASE WHEN state = ?1 THEN state_since ELSE ?7 END,
+		state = ?1, ready = ?2, ready_once = ?3, entry = ?4, findings = ?5, data_hash = ?6, updated_at = ?7 WHERE id = ?8`,
 		state, ready, readyOnce, string(entryJSON), string(findingsJSON), s.dataHash, a.now, s.id); err != nil {
 		return fmt.Errorf("save shipment %s: %w", ShipmentRef(s.id), err)
 	}

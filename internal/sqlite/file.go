@@ -20,9 +20,9 @@ func (db *DB) CreateFile(ctx context.Context, f *clearway.File) error {
 	f.State = clearway.FileReceived
 	f.ReceivedAt, f.UpdatedAt = now.UTC(), now.UTC()
 	res, err := db.db.ExecContext(ctx, `
-		INSERT INTO files (partner, channel, name, size, sha256, state, error, received_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, '', ?, ?)`,
-		f.Partner, string(f.Channel), f.Name, f.Size, f.SHA256, string(f.State), formatTime(now), formatTime(now))
+		INSERT INTO files (partner, channel, name, size, sha256, state, error, received_at, updated_at, user)
+		VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)`,
+		f.Partner, string(f.Channel), f.Name, f.Size, f.SHA256, string(f.State), formatTime(now), formatTime(now), f.User)
 	if err != nil {
 		return fmt.Errorf("journal file %s/%s: %w", f.Partner, f.Name, err)
 	}
@@ -57,7 +57,7 @@ func (db *DB) FindFiles(ctx context.Context, q clearway.FileFilter) ([]*clearway
 	if q.State != "" {
 		where, args = append(where, "state = ?"), append(args, string(q.State))
 	}
-	sqlText := `SELECT id, partner, channel, name, size, sha256, state, error, received_at, updated_at FROM files`
+	sqlText := `SELECT ` + fileColumns + ` FROM files`
 	if len(where) > 0 {
 		sqlText += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -113,7 +113,7 @@ type scanner interface{ Scan(...any) error }
 func scanFile(row scanner) (*clearway.File, error) {
 	var f clearway.File
 	var channel, state, received, updated string
-	if err := row.Scan(&f.ID, &f.Partner, &channel, &f.Name, &f.Size, &f.SHA256, &state, &f.Error, &received, &updated); err != nil {
+	if err := row.Scan(&f.ID, &f.Partner, &channel, &f.Name, &f.Size, &f.SHA256, &state, &f.Error, &received, &updated, &f.User); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, clearway.Errorf(clearway.ENOTFOUND, "file not found")
 		}
@@ -130,7 +130,7 @@ func scanFile(row scanner) (*clearway.File, error) {
 	return &f, nil
 }
 
-const fileColumns = `id, partner, channel, name, size, sha256, state, error, received_at, updated_at`
+const fileColumns = `id, partner, channel, name, size, sha256, state, error, received_at, updated_at, user`
 
 // ClaimNextFile moves the oldest received file to processing and returns it
 // (nil when none waits). The UPDATE is atomic: two processes never claim the

@@ -182,6 +182,13 @@ func (in *Ingest) assessTouched() error {
 	if len(in.touched) == 0 {
 		return nil
 	}
+	// The partner that sent the file is party to every shipment it
+	// contributed to (PRODUCT.md §11.1).
+	for id := range in.touched {
+		if _, err := in.exec(`INSERT OR IGNORE INTO parties (shipment_id, partner, why) VALUES (?, ?, 'file')`, id, in.file.Partner); err != nil {
+			return fmt.Errorf("parties of %s: %w", ShipmentRef(id), err)
+		}
+	}
 	rules, err := in.db.rules()
 	if err != nil {
 		return err

@@ -309,7 +309,7 @@ func (in *Ingest) createShipment() (int64, error) {
 	}
 	id := in.shipmentMax + 1
 	ref := ShipmentRef(id)
-	if _, err := in.exec(`INSERT INTO shipments (id, ref, created_at, updated_at) VALUES (?, ?, ?, ?)`, id, ref, in.now, in.now); err != nil {
+	if _, err := in.exec(`INSERT INTO shipments (id, ref, created_at, updated_at, state_since) VALUES (?, ?, ?, ?, ?)`, id, ref, in.now, in.now, in.now); err != nil {
 		return 0, fmt.Errorf("create shipment: %w", err)
 	}
 	in.shipmentMax = id

@@ -107,6 +107,10 @@ func (db *DB) ReserveOutbound(ctx context.Context, r Reservation) error {
 				run.Partner, run.Job, p.ShipmentID, p.DataHash, run.ID); err != nil {
 				return fmt.Errorf("reserve %s/%s: %w", run.Partner, run.Job, err)
 			}
+			// The broker a packet goes to is party to its shipment.
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO parties (shipment_id, partner, why) VALUES (?, ?, 'outbound')`, p.ShipmentID, run.Partner); err != nil {
+				return fmt.Errorf("reserve %s/%s: %w", run.Partner, run.Job, err)
+			}
 		}
 	}
 	return tx.Commit()

@@ -52,11 +52,17 @@ type Shipment struct {
 
 // DocumentVersion is one version of a shipment's document.
 type DocumentVersion struct {
+	ID         int64  `json:"id"`
 	DocType    string `json:"doc_type"`
 	Version    int    `json:"version"`
 	SHA256     string `json:"sha256"`
 	Name       string `json:"name"`
 	Superseded bool   `json:"superseded"`
+	// Who sent it: the partner, the channel and, from the web, the user.
+	Partner   string    `json:"partner"`
+	Channel   string    `json:"channel"`
+	User      string    `json:"user,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // TimelineEvent is a status message, a readiness change or a milestone on
@@ -290,15 +296,21 @@ func (db *DB) shipmentTimeline(ctx context.Context, s *Shipment) error {
 }
 
 func (db *DB) shipmentDocuments(ctx context.Context, s *Shipment) error {
-	rows, err := db.db.QueryContext(ctx, `SELECT doc_type, version, sha256, name, superseded FROM documents WHERE shipment_id = ? ORDER BY doc_type, version`, s.id)
+	rows, err := db.db.QueryContext(ctx, `SELECT d.id, d.doc_type, d.version, d.sha256, d.name, d.superseded, d.created_at, f.partner, f.channel, f.user
+		FROM documents d JOIN files f ON f.id = d.file_id WHERE d.shipment_id = ? ORDER BY d.doc_type, d.version`, s.id)
 	if err != nil {
 		return fmt.Errorf("documents of shipment %s: %w", s.Ref, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var d DocumentVersion
-		if err := rows.Scan(&d.DocType, &d.Version, &d.SHA256, &d.Name, &d.Superseded); err != nil {
+		var created string
+		if err := rows.Scan(&d.ID, &d.DocType, &d.Version, &d.SHA256, &d.Name, &d.Superseded, &created, &d.Partner, &d.Channel, &d.User); err != nil {
 			return err
+		}
+		var err error
+		if d.CreatedAt, err = parseTime(created); err != nil {
+			return fmt.Errorf("document %d: %w", d.ID, err)
 		}
 		s.Documents = append(s.Documents, d)
 	}

@@ -69,7 +69,8 @@ func dropPOOnlyShipments(ctx context.Context, tx *sql.Tx, now string) error {
 		return err
 	}
 	for _, id := range ids {
-		for _, q := range []string{`DELETE FROM identifiers WHERE shipment_id = ?`, `DELETE FROM links WHERE shipment_id = ?`, `DELETE FROM shipments WHERE id = ?`} {
+		for _, q := range []string{`DELETE FROM identifiers WHERE shipment_id = ?`, `DELETE FROM links WHERE shipment_id = ?`,
+			`DELETE FROM parties WHERE shipment_id = ?`, `DELETE FROM shipments WHERE id = ?`} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {
 				return fmt.Errorf("remove PO-only shipment %s: %w", ShipmentRef(id), err)
 			}
