@@ -14,6 +14,7 @@ import (
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/config"
+	"github.com/clearway/clearway/internal/defender"
 	"github.com/clearway/clearway/internal/ingest"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/lifecycle"
@@ -130,7 +131,7 @@ func (h *Hub) openChannels() error {
 			MaxAuthTries:          cfg.SFTP.MaxAuthTries,
 			MaxSessionsPerPartner: cfg.SFTP.MaxSessionsPerPartner,
 			ShutdownTimeout:       cfg.ShutdownTimeout.Duration,
-			Defender: &sftpd.Defender{
+			Defender: &defender.Defender{
 				Threshold: cfg.SFTP.Ban.Threshold, Window: cfg.SFTP.Ban.Window.Duration,
 				BanTime: cfg.SFTP.Ban.BanTime.Duration, MaxBanTime: cfg.SFTP.Ban.MaxBanTime.Duration, Now: time.Now,
 			},

@@ -117,6 +117,14 @@ type HTTPConfig struct {
 	// Listen is the host:port to serve on. Default 127.0.0.1:8080; "" disables
 	// the web interface.
 	Listen string `yaml:"listen"`
+	// SessionIdle ends a web session unused this long. Default 12h.
+	SessionIdle Duration `yaml:"session_idle"`
+	// TLSCertFile and TLSKeyFile, both set, serve HTTPS.
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	// MaxUploadMB bounds a document uploaded through the web or the API
+	// (413 beyond it). Default 100.
+	MaxUploadMB int `yaml:"max_upload_mb"`
 }
 
 // SpineConfig configures the identifier spine (DOMAIN.md §4.8).
@@ -388,7 +396,7 @@ func DefaultConfig() *Config {
 				MaxBanTime: Duration{24 * time.Hour},
 			},
 		},
-		HTTP: HTTPConfig{Listen: "127.0.0.1:8080"},
+		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", SessionIdle: Duration{12 * time.Hour}, MaxUploadMB: 100},
 		Review: ReviewConfig{ReasonCodes: []string{
 			"CLASSIFICATION_CORRECTION",
 			"SUPPLIER_ERROR",

@@ -51,6 +51,8 @@ func (c *Config) Resolve(dir string, getenv func(string) (string, bool)) error {
 	abs("data_dir", &c.DataDir)
 	abs("sftp.host_key_file", &c.SFTP.HostKeyFile)
 	abs("mappings_dir", &c.MappingsDir)
+	abs("http.tls_cert_file", &c.HTTP.TLSCertFile)
+	abs("http.tls_key_file", &c.HTTP.TLSKeyFile)
 	for i := range c.Partners {
 		p := &c.Partners[i]
 		pp := fmt.Sprintf("partners[%d]", i)

@@ -93,6 +93,7 @@ func (c *Config) validateGlobal(l *errorList) {
 	positive(l, "shutdown_timeout", c.ShutdownTimeout)
 
 	c.validateValidation(l)
+	c.validateHTTP(l)
 	if c.Spine.ContainerWindow.Duration <= 0 {
 		l.add("spine.container_window", "must be a positive duration such as 60d")
 	}
@@ -511,6 +512,28 @@ func (c *Config) validateValidation(l *errorList) {
 	for chapter := range v.AgencyDocs {
 		if len(chapter) != 2 || chapter < "01" || chapter > "97" || strings.Trim(chapter, "0123456789") != "" {
 			l.add("validation.agency_docs."+chapter, "keys are two-digit HS chapters such as \"28\"")
+		}
+	}
+}
+
+// validateHTTP checks the web workspace's settings.
+func (c *Config) validateHTTP(l *errorList) {
+	h := &c.HTTP
+	if h.SessionIdle.Duration <= 0 {
+		l.add("http.session_idle", "must be a positive duration such as 12h")
+	}
+	if h.MaxUploadMB <= 0 {
+		l.add("http.max_upload_mb", fmt.Sprintf("must be a positive number of megabytes, got %d", h.MaxUploadMB))
+	}
+	if (h.TLSCertFile == "") != (h.TLSKeyFile == "") {
+		l.add("http.tls_cert_file", "give both tls_cert_file and tls_key_file, or neither")
+	}
+	for _, f := range []struct{ key, path string }{{"http.tls_cert_file", h.TLSCertFile}, {"http.tls_key_file", h.TLSKeyFile}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			l.add(f.key, c.shownPath(f.key, f.path)+": not a readable file")
 		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/defender"
 	"github.com/clearway/clearway/internal/intake"
 )
 
@@ -57,7 +58,7 @@ type Server struct {
 	Intake *intake.Intake
 	Logger *slog.Logger
 	// Defender bans sources with repeated login failures; nil disables bans.
-	Defender *Defender
+	Defender *defender.Defender
 
 	HandshakeTimeout      time.Duration
 	MaxAuthTries          int
