@@ -42,6 +42,8 @@ type Hub struct {
 	SFTP    *sftpd.Server
 	Watch   *watch.Watcher
 	Web     *web.Server
+	// Defender bans addresses that keep failing to log in, on every door.
+	Defender *defender.Defender
 
 	Outbound  *outbound.Runner
 	Scheduler *schedule.Scheduler
@@ -112,6 +114,17 @@ func (h *Hub) OpenStore() error {
 	return h.openJobs()
 }
 
+// defender is the one defender of every door (SFTP and the web): failed
+// logins on either ban the address on both.
+func (h *Hub) defender() *defender.Defender {
+	if h.Defender == nil {
+		b := h.Config.SFTP.Ban
+		h.Defender = &defender.Defender{Threshold: b.Threshold, Window: b.Window.Duration,
+			BanTime: b.BanTime.Duration, MaxBanTime: b.MaxBanTime.Duration, Now: time.Now}
+	}
+	return h.Defender
+}
+
 // openChannels starts the ways files come in: SFTP, watched folders, HTTP.
 func (h *Hub) openChannels() error {
 	cfg := h.Config
@@ -131,10 +144,7 @@ func (h *Hub) openChannels() error {
 			MaxAuthTries:          cfg.SFTP.MaxAuthTries,
 			MaxSessionsPerPartner: cfg.SFTP.MaxSessionsPerPartner,
 			ShutdownTimeout:       cfg.ShutdownTimeout.Duration,
-			Defender: &defender.Defender{
-				Threshold: cfg.SFTP.Ban.Threshold, Window: cfg.SFTP.Ban.Window.Duration,
-				BanTime: cfg.SFTP.Ban.BanTime.Duration, MaxBanTime: cfg.SFTP.Ban.MaxBanTime.Duration, Now: time.Now,
-			},
+			Defender:              h.defender(),
 		}
 		if err := h.SFTP.Open(); err != nil {
 			return err
