@@ -52,6 +52,10 @@ Usage:
   clearway shipment show  REF [--json]                         one shipment (REF: its ref or any identifier)
   clearway shipment set-state REF STATE --reason CODE --by NAME [--note TEXT] [--entry N] [--at TIME] [--resolves ID]...
                                                                record a state by hand (the broker phoned)
+  clearway shipment assign REF --partner ID                    make a partner party to a shipment (its users see it)
+  clearway user add       LOGIN --role ROLE [--partner ID] [--name T] [--email A] [--password-stdin]
+  clearway user list|disable|enable|passwd [LOGIN] [--json] [--password-stdin]   workspace users
+  clearway token create   LOGIN [--name LABEL] | token list [--json] | token revoke ID   API tokens
   clearway po show        PO [--json]                          a purchase order's lines and the shipments carrying it
   clearway review list    [--status open|approved|rejected|superseded|all] [--json]   the human review queue
   clearway review approve ID --reason CODE --by NAME [--note TEXT] [--attach FILE]...  apply a held change, accept a finding
@@ -116,6 +120,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&ReviewDecideCommand{Decision: sub, Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "shipment" && sub == "set-state":
 		return (&ShipmentSetStateCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "shipment" && sub == "assign":
+		return (&ShipmentAssignCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "user" && (sub == "add" || sub == "list" || sub == "disable" || sub == "enable" || sub == "passwd"):
+		return (&UserCommand{Sub: sub, Stdin: os.Stdin, Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "token" && (sub == "create" || sub == "list" || sub == "revoke"):
+		return (&TokenCommand{Sub: sub, Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "po" && sub == "show":
 		return (&POShowCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "outbound" && sub == "run":
@@ -171,7 +181,8 @@ func newFlagSet(name string) *flag.FlagSet {
 // takesArgs names the commands that take positional arguments.
 var takesArgs = map[string]bool{"mapping check": true, "mapping test": true, "ingest": true, "shipment show": true,
 	"review approve": true, "review reject": true, "review merge": true, "review separate": true,
-	"shipment set-state": true, "po show": true, "packet export": true}
+	"shipment set-state": true, "po show": true, "packet export": true, "shipment assign": true,
+	"user add": true, "user disable": true, "user enable": true, "user passwd": true, "token create": true, "token revoke": true}
 
 // parseFlags parses args, turning flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {
