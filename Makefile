@@ -9,7 +9,7 @@ DEMO_PARTNERS := acme fastclear erp tms compliance
 PURE_PACKAGES := ./internal/lifecycle/ ./internal/spine/ ./internal/readiness/ ./internal/validate/ \
 	./internal/codelist/ ./internal/mapping/ ./internal/csvx/ ./internal/xlsx/ ./internal/x12/ ./internal/fixed/
 
-.PHONY: build run test bench lint demo-keys clean
+.PHONY: build run test bench lint demo-keys demo-users clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/clearway ./cmd/clearway
@@ -21,7 +21,11 @@ demo-keys:
 	  [ -f $(DEMO_KEYS)/$$p ] || ssh-keygen -q -t ed25519 -N '' -C "$$p-demo" -f $(DEMO_KEYS)/$$p; \
 	done
 
-run: build demo-keys
+# Demo users, one per role, on first run; passwords in var/demo-users.txt.
+demo-users: build demo-keys
+	@scripts/demo-users.sh
+
+run: build demo-keys demo-users
 	./bin/clearway serve --config config/clearway.yaml
 
 test:
