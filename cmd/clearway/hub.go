@@ -164,7 +164,26 @@ func (h *Hub) openChannels() error {
 		}
 	}
 	if cfg.HTTP.Listen != "" {
-		h.Web = &web.Server{Listen: cfg.HTTP.Listen, DB: h.DB, Logger: h.Logger.With("component", "web")}
+		var partners []web.Partner
+		for _, p := range cfg.Partners {
+			partners = append(partners, web.Partner{ID: p.ID, Name: p.Name, Role: p.Role, Mappings: p.Mappings})
+		}
+		h.Web = &web.Server{
+			Listen:      cfg.HTTP.Listen,
+			DB:          h.DB,
+			Archive:     h.Archive,
+			Intake:      h.Intake,
+			Defender:    h.defender(),
+			PartnersDir: filepath.Join(cfg.DataDir, "partners"),
+			Partners:    partners,
+			ReasonCodes: cfg.Review.ReasonCodes,
+			SessionIdle: cfg.HTTP.SessionIdle.Duration,
+			MaxUpload:   int64(cfg.HTTP.MaxUploadMB) << 20,
+			TLSCertFile: cfg.HTTP.TLSCertFile,
+			TLSKeyFile:  cfg.HTTP.TLSKeyFile,
+			Logger:      h.Logger.With("component", "web"),
+			Now:         time.Now,
+		}
 		if err := h.Web.Open(); err != nil {
 			return err
 		}

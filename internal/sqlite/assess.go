@@ -385,6 +385,9 @@ func (a *assessment) save(s *snapshot, res lifecycle.Result, ready, readyOnce bo
 		state, ready, readyOnce, string(entryJSON), string(findingsJSON), s.dataHash, a.now, s.id); err != nil {
 		return fmt.Errorf("save shipment %s: %w", ShipmentRef(s.id), err)
 	}
+	if _, err := a.tx.ExecContext(a.ctx, `UPDATE parties SET updated_at = ? WHERE shipment_id = ?`, a.now, s.id); err != nil {
+		return fmt.Errorf("save shipment %s: %w", ShipmentRef(s.id), err)
+	}
 	if state == s.state && string(entryJSON) == s.entry {
 		return nil
 	}

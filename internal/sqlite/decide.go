@@ -101,7 +101,7 @@ func (a *assessment) mergeShipment(into, from int64) error {
 		`UPDATE manual_events SET shipment_id = ?1 WHERE shipment_id = ?2`,
 		`UPDATE OR IGNORE outbound_packets SET shipment_id = ?1 WHERE shipment_id = ?2`,
 		`DELETE FROM outbound_packets WHERE shipment_id = ?2`,
-		`INSERT OR IGNORE INTO parties (shipment_id, partner, why) SELECT ?1, partner, why FROM parties WHERE shipment_id = ?2`,
+		`INSERT OR IGNORE INTO parties (shipment_id, partner, why, updated_at) SELECT ?1, partner, why, updated_at FROM parties WHERE shipment_id = ?2`,
 		`DELETE FROM parties WHERE shipment_id = ?2`,
 		`UPDATE questions SET shipment_id = ?1 WHERE shipment_id = ?2`,
 		`DELETE FROM separations WHERE a = ?2 OR b = ?2`,

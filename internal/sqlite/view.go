@@ -77,8 +77,18 @@ func (v *View) Shipments(ctx context.Context, f ShipmentFilter) ([]PortfolioRow,
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	cond, args := v.visible("s")
-	where := []string{cond}
+	// The portfolio is read in order from an index: all shipments by
+	// (updated_at, id); a partner's through parties, which mirrors
+	// updated_at, so neither sorts every row it may see.
+	from, order, at, id := `shipments s`, `s.updated_at DESC, s.id DESC`, `s.updated_at`, `s.id`
+	var where []string
+	var args []any
+	if !v.scope.All() {
+		from, order, at, id = `parties p JOIN shipments s ON s.id = p.shipment_id`, `p.updated_at DESC, p.shipment_id DESC`, `p.updated_at`, `p.shipment_id`
+		where, args = append(where, `p.partner = ?`), append(args, v.scope.Partner)
+	} else {
+		where = append(where, "1")
+	}
 	if f.State != "" {
 		where, args = append(where, `s.state = ?`), append(args, strings.ToUpper(f.State))
 	}
@@ -98,16 +108,16 @@ func (v *View) Shipments(ctx context.Context, f ShipmentFilter) ([]PortfolioRow,
 		args = append(args, upper, upper, bare, upper, bare)
 	}
 	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
+		cAt, cID, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		where, args = append(where, `(s.updated_at < ? OR (s.updated_at = ? AND s.id < ?))`), append(args, at, at, id)
+		where, args = append(where, `(`+at+` < ? OR (`+at+` = ? AND `+id+` < ?))`), append(args, cAt, cAt, cID)
 	}
 	rows, err := v.db.db.QueryContext(ctx, `SELECT s.id, s.ref, s.state, s.ready, s.entry, s.findings, s.fields, s.created_at, s.state_since, s.updated_at,
 		(SELECT COUNT(*) FROM reviews r WHERE r.shipment_id = s.id AND r.status = 'open'),
 		(SELECT COUNT(*) FROM questions q WHERE q.shipment_id = s.id AND q.status = 'open')
-		FROM shipments s WHERE `+strings.Join(where, " AND ")+` ORDER BY s.updated_at DESC, s.id DESC LIMIT ?`, append(args, f.Limit+1)...)
+		FROM `+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, f.Limit+1)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("portfolio: %w", err)
 	}
@@ -220,6 +230,9 @@ func (v *View) Shipment(ctx context.Context, ref string) (*Shipment, error) {
 	}
 	if !v.sees(ctx, s.id) {
 		return nil, clearway.Errorf(clearway.ENOTFOUND, "no shipment with ref or identifier %q", ref)
+	}
+	if !v.scope.All() {
+		s.Reviews = []ReviewSummary{} // the importer's own decisions
 	}
 	return s, nil
 }

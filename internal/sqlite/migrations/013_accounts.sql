@@ -33,13 +33,17 @@ CREATE TABLE sessions (
 
 -- A partner is party to a shipment when a file it sent contributed to it,
 -- an outbound item about it was delivered to it, or an admin assigned it.
+-- updated_at mirrors shipments.updated_at, so a partner's portfolio is read
+-- in order from one index instead of sorting all its shipments.
 CREATE TABLE parties (
 	shipment_id INTEGER NOT NULL REFERENCES shipments (id),
 	partner     TEXT NOT NULL,
 	why         TEXT NOT NULL,   -- file, outbound, assigned
+	updated_at  TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (partner, shipment_id)
 ) WITHOUT ROWID;
 CREATE INDEX parties_shipment ON parties (shipment_id);
+CREATE INDEX parties_portfolio ON parties (partner, updated_at DESC, shipment_id DESC);
 
 INSERT OR IGNORE INTO parties (shipment_id, partner, why)
 SELECT DISTINCT f.shipment_id, fl.partner, 'file' FROM facts f JOIN files fl ON fl.id = f.file_id WHERE f.shipment_id IS NOT NULL;
@@ -47,6 +51,7 @@ INSERT OR IGNORE INTO parties (shipment_id, partner, why)
 SELECT DISTINCT d.shipment_id, fl.partner, 'file' FROM documents d JOIN files fl ON fl.id = d.file_id;
 INSERT OR IGNORE INTO parties (shipment_id, partner, why)
 SELECT DISTINCT shipment_id, partner, 'outbound' FROM outbound_packets;
+UPDATE parties SET updated_at = (SELECT updated_at FROM shipments WHERE id = parties.shipment_id);
 
 -- Questions on a shipment (optionally about a document or a line) and
 -- their answers.
