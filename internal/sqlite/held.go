@@ -110,7 +110,7 @@ func (in *Ingest) holdChange(kind string, shipment int64, h heldChange) error {
 		}
 		parts = append(parts, fmt.Sprintf("%s %s → %s", k, from, c.To))
 	}
-	summary := fmt.Sprintf("%s %s %s: %s (from %s)", ShipmentRef(shipment), h.Kind, h.Key, strings.Join(parts, ", "), in.file.Name)
+	summary := fmt.Sprintf("%s %s: %s (from %s)", ShipmentRef(shipment), lineLabel(h.Kind, h.Key), strings.Join(parts, ", "), in.file.Name)
 	detail, _ := json.Marshal(h)
 	return in.openFileReview(kind, shipment, subject, summary, detail)
 }
@@ -200,4 +200,17 @@ func (in *Ingest) assessTouched() error {
 	}
 	slices.Sort(ids)
 	return a.assess(ids)
+}
+
+// lineLabel names a stored line as people say it: "invoice INV-1 line 2"
+// for the key acme|INV-1|2, "the valuation" for a shipment's valuation.
+func lineLabel(kind, key string) string {
+	parts := strings.Split(key, "|")
+	switch {
+	case kind == string(clearway.KindInvoiceLine) && len(parts) == 3:
+		return fmt.Sprintf("invoice %s line %s", parts[1], parts[2])
+	case kind == string(clearway.KindValuation):
+		return "the valuation"
+	}
+	return kind + " " + key
 }

@@ -99,7 +99,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(code)
 	d := errorData{Status: status, Heading: http.StatusText(status), Message: msg}
 	if status == http.StatusNotFound {
-		d.Message = "There is nothing here, or nothing you have access to."
+		d.Heading, d.Message = "Not found", "There is nothing here, or nothing you have access to."
 	}
 	s.render(w, r, status, "error", d.Heading, d)
 }
