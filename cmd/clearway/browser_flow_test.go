@@ -150,6 +150,13 @@ func TestBrowserWorkspace(t *testing.T) {
 	}
 	b.open("/shipments/MAEU240312345")
 	browser.Screenshot(t, b.ctx, shots, "workspace")
+	// The same page on a phone: readable, tables scroll sideways.
+	b.do("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Reload())
+	browser.Screenshot(t, b.ctx, shots, "workspace-phone")
+	if w, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 400 {
+		t.Errorf("the workspace is %d px wide on a 390 px phone: the page scrolls sideways", w)
+	}
+	b.do("laptop", chromedp.EmulateViewport(1440, 900), chromedp.Reload())
 	zipPath := filepath.Join(d.dir, "packet.zip")
 	if o, e, code := d.clearway(t, "packet", "export", "MAEU240312345", "--out", zipPath); code != 0 {
 		t.Fatalf("packet export: %s%s", o, e)
