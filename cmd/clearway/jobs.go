@@ -31,6 +31,9 @@ func (h *Hub) openJobs() error {
 	cfg := h.Config
 	h.Outbound = &outbound.Runner{DB: h.DB, Archive: h.Archive, DataDir: cfg.DataDir, Logger: h.Logger.With("component", "outbound"), Now: time.Now}
 	h.Scheduler = schedule.New(h.Logger.With("component", "schedule"))
+	if err := h.Scheduler.Add("governance", cfg.Governance.Check, h.checkGovernance); err != nil {
+		return err
+	}
 	h.jobs = map[string]*partnerJobs{}
 	for i := range cfg.Partners {
 		p := &cfg.Partners[i]

@@ -56,6 +56,7 @@ Usage:
   clearway user add       LOGIN --role ROLE [--partner ID] [--name T] [--email A] [--password-stdin]
   clearway user list|disable|enable|passwd [LOGIN] [--json] [--password-stdin]   workspace users
   clearway token create   LOGIN [--name LABEL] | token list [--json] | token revoke ID   API tokens
+  clearway governance check [--json]                          partners' error rates; opens partner_error_rate reviews
   clearway po show        PO [--json]                          a purchase order's lines and the shipments carrying it
   clearway review list    [--status open|approved|rejected|superseded|all] [--json]   the human review queue
   clearway review approve ID --reason CODE --by NAME [--note TEXT] [--attach FILE]...  apply a held change, accept a finding
@@ -126,6 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&UserCommand{Sub: sub, Stdin: os.Stdin, Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "token" && (sub == "create" || sub == "list" || sub == "revoke"):
 		return (&TokenCommand{Sub: sub, Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "governance" && sub == "check":
+		return (&GovernanceCheckCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "po" && sub == "show":
 		return (&POShowCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "outbound" && sub == "run":

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +78,32 @@ func TestUserAndTokenCommands(t *testing.T) {
 	}
 	if _, errOut, code := d.clearway(t, "shipment", "assign", "CW-000001", "--partner", "nope"); code != 2 || !strings.Contains(errOut, `no partner "nope"`) {
 		t.Errorf("assign to unknown partner: exit %d %s", code, errOut)
+	}
+}
+
+// governance check reports the partners' rates and opens what a breach
+// calls for: 1 rejected file of 2 is 50 %.
+func TestGovernanceCheckCommand(t *testing.T) {
+	d := newDemo(t)
+	bad := filepath.Join(d.dir, "bad.csv")
+	os.WriteFile(bad, []byte("no mapping takes this\n"), 0o644)
+	d.clearway(t, "ingest", "--partner", "acme", bad)
+	out, errOut, code := d.clearway(t, "governance", "check", "--json")
+	if code != 0 {
+		t.Fatalf("governance check: %d %s", code, errOut)
+	}
+	var rep struct {
+		Partners []map[string]any `json:"partners"`
+		Opened   []map[string]any `json:"opened"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Partners) != 1 || len(rep.Opened) != 1 || rep.Opened[0]["partner"] != "acme" {
+		t.Fatalf("report %v %s", err, out)
+	}
+	out, _, _ = d.clearway(t, "review", "list", "--json")
+	if !strings.Contains(out, `"kind": "partner_error_rate"`) || !strings.Contains(out, `"due_at"`) {
+		t.Errorf("reviews %s, want a partner_error_rate review with its due time", out)
+	}
+	if out, _, _ := d.clearway(t, "governance", "check"); !strings.Contains(out, "acme") || strings.Contains(out, "review opened") {
+		t.Errorf("second check:\n%s\nwant the rate and no second review", out)
 	}
 }

@@ -93,6 +93,8 @@ type Config struct {
 	Validation ValidationConfig `yaml:"validation"`
 	// Spine configures how weak identifiers link records to shipments.
 	Spine SpineConfig `yaml:"spine"`
+	// Governance configures the partners' data-quality reviews.
+	Governance GovernanceConfig `yaml:"governance"`
 	// ShutdownTimeout bounds how long the daemon lets transfers and ingests
 	// finish after a stop signal. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
@@ -125,6 +127,29 @@ type HTTPConfig struct {
 	// MaxUploadMB bounds a document uploaded through the web or the API
 	// (413 beyond it). Default 100.
 	MaxUploadMB int `yaml:"max_upload_mb"`
+}
+
+// GovernanceConfig configures the data-quality governance of seed 001:
+// a partner whose error rate passes the threshold is reviewed in time.
+type GovernanceConfig struct {
+	// ErrorRateThreshold is the rate, in percent, of a partner's files
+	// rejected or raising error findings above which a partner_error_rate
+	// review opens. Default 2.
+	ErrorRateThreshold float64 `yaml:"error_rate_threshold"`
+	// Window is the trailing window the rate is counted over. Default 7d.
+	Window Duration `yaml:"window"`
+	// ReviewDue is how soon a data steward must decide that review.
+	// Default 48h.
+	ReviewDue Duration `yaml:"review_due"`
+	// ResolutionSLA is how long any review may stay open before it counts
+	// as overdue. Default 24h.
+	ResolutionSLA Duration `yaml:"resolution_sla"`
+	// FinanceThreshold splits value at risk per cycle: under it finance
+	// handles the overrun, over it operations. Default 10000 (USD).
+	FinanceThreshold float64 `yaml:"finance_threshold"`
+	// Check is when the rates are checked: a cron spec or @every. Default
+	// "@every 5m".
+	Check string `yaml:"check"`
 }
 
 // SpineConfig configures the identifier spine (DOMAIN.md §4.8).
@@ -405,8 +430,10 @@ func DefaultConfig() *Config {
 			"DATA_ENTRY",
 			"OTHER",
 		}},
-		Validation:      ValidationConfig{QtyTolerancePct: 5, PriceTolerancePct: 5, DestinationBasis: "FOB"},
-		Spine:           SpineConfig{ContainerWindow: Duration{60 * 24 * time.Hour}},
+		Validation: ValidationConfig{QtyTolerancePct: 5, PriceTolerancePct: 5, DestinationBasis: "FOB"},
+		Spine:      SpineConfig{ContainerWindow: Duration{60 * 24 * time.Hour}},
+		Governance: GovernanceConfig{ErrorRateThreshold: 2, Window: Duration{7 * 24 * time.Hour}, ReviewDue: Duration{48 * time.Hour},
+			ResolutionSLA: Duration{24 * time.Hour}, FinanceThreshold: 10000, Check: "@every 5m"},
 		ShutdownTimeout: Duration{30 * time.Second},
 	}
 }

@@ -94,6 +94,7 @@ func (c *Config) validateGlobal(l *errorList) {
 
 	c.validateValidation(l)
 	c.validateHTTP(l)
+	c.validateGovernance(l)
 	if c.Spine.ContainerWindow.Duration <= 0 {
 		l.add("spine.container_window", "must be a positive duration such as 60d")
 	}
@@ -536,4 +537,24 @@ func (c *Config) validateHTTP(l *errorList) {
 			l.add(f.key, c.shownPath(f.key, f.path)+": not a readable file")
 		}
 	}
+}
+
+// validateGovernance checks the data-quality governance settings.
+func (c *Config) validateGovernance(l *errorList) {
+	g := &c.Governance
+	if g.ErrorRateThreshold <= 0 || g.ErrorRateThreshold >= 100 {
+		l.add("governance.error_rate_threshold", fmt.Sprintf("must be a percentage between 0 and 100, got %g", g.ErrorRateThreshold))
+	}
+	for _, d := range []struct {
+		key string
+		v   Duration
+	}{{"governance.window", g.Window}, {"governance.review_due", g.ReviewDue}, {"governance.resolution_sla", g.ResolutionSLA}} {
+		if d.v.Duration <= 0 {
+			l.add(d.key, "must be a positive duration such as 48h or 7d")
+		}
+	}
+	if g.FinanceThreshold < 0 {
+		l.add("governance.finance_threshold", fmt.Sprintf("must not be negative, got %g", g.FinanceThreshold))
+	}
+	checkSchedule(l, "governance.check", g.Check)
 }

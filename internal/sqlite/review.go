@@ -25,9 +25,11 @@ type Review struct {
 	FileID    int64           `json:"file_id,omitempty"`
 	DecidedAt *time.Time      `json:"decided_at,omitempty"`
 	Decision  string          `json:"decision,omitempty"`
-	DecidedBy string          `json:"decided_by,omitempty"`
-	Reason    string          `json:"reason,omitempty"`
-	Note      string          `json:"note,omitempty"`
+	// DueAt is when it must be decided by, when a deadline applies.
+	DueAt     *time.Time `json:"due_at,omitempty"`
+	DecidedBy string     `json:"decided_by,omitempty"`
+	Reason    string     `json:"reason,omitempty"`
+	Note      string     `json:"note,omitempty"`
 }
 
 // Review statuses.
@@ -40,13 +42,13 @@ const (
 )
 
 const reviewColumns = `r.id, r.kind, r.status, COALESCE(s.ref, ''), r.summary, r.created_at, r.detail, COALESCE(r.file_id, 0),
-	COALESCE(r.decided_at, ''), r.decision, COALESCE(r.decided_by, ''), COALESCE(r.reason, ''), COALESCE(r.note, '')
+	COALESCE(r.decided_at, ''), r.decision, COALESCE(r.decided_by, ''), COALESCE(r.reason, ''), COALESCE(r.note, ''), COALESCE(r.due_at, '')
 	FROM reviews r LEFT JOIN shipments s ON s.id = r.shipment_id`
 
 func scanReview(row interface{ Scan(...any) error }) (*Review, error) {
 	var r Review
-	var created, decided, detail string
-	if err := row.Scan(&r.ID, &r.Kind, &r.Status, &r.Shipment, &r.Summary, &created, &detail, &r.FileID, &decided, &r.Decision, &r.DecidedBy, &r.Reason, &r.Note); err != nil {
+	var created, decided, detail, due string
+	if err := row.Scan(&r.ID, &r.Kind, &r.Status, &r.Shipment, &r.Summary, &created, &detail, &r.FileID, &decided, &r.Decision, &r.DecidedBy, &r.Reason, &r.Note, &due); err != nil {
 		return nil, err
 	}
 	var err error
@@ -54,6 +56,13 @@ func scanReview(row interface{ Scan(...any) error }) (*Review, error) {
 		return nil, fmt.Errorf("review %d: %w", r.ID, err)
 	}
 	r.Detail = json.RawMessage(detail)
+	if due != "" {
+		t, err := parseTime(due)
+		if err != nil {
+			return nil, fmt.Errorf("review %d: %w", r.ID, err)
+		}
+		r.DueAt = &t
+	}
 	if decided != "" {
 		t, err := parseTime(decided)
 		if err != nil {

@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/clearway/clearway/internal/governance"
+)
+
+// ReviewPartnerErrorRate is the review a partner's error rate above the
+// governance threshold opens (PRODUCT.md §11.4).
+const ReviewPartnerErrorRate = "partner_error_rate"
+
+// PartnerErrorCounts counts, per partner, the files received in [from, to)
+// (duplicates left out), those rejected, and those done whose lines sit on
+// shipments with an error finding now (a file's lines are those it wrote
+// last: lineage names the last writer).
+func (db *DB) PartnerErrorCounts(ctx context.Context, from, to time.Time) ([]governance.Counts, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT f.partner, COUNT(*), SUM(f.state = 'rejected'),
+		SUM(f.state = 'done' AND EXISTS (SELECT 1 FROM facts x JOIN shipments s ON s.id = x.shipment_id
+			WHERE x.file_id = f.id AND EXISTS (SELECT 1 FROM json_each(s.findings) e WHERE e.value ->> 'severity' = 'error')))
+		FROM files f WHERE f.received_at >= ? AND f.received_at < ? AND f.state != 'duplicate'
+		GROUP BY f.partner ORDER BY f.partner`, formatTime(from), formatTime(to))
+	if err != nil {
+		return nil, fmt.Errorf("partner error counts: %w", err)
+	}
+	defer rows.Close()
+	var out []governance.Counts
+	for rows.Next() {
+		var c governance.Counts
+		if err := rows.Scan(&c.Partner, &c.Received, &c.Rejected, &c.WithErrors); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CheckGovernance opens a partner_error_rate review for each partner whose
+// error rate over the trailing window is above the threshold, due within
+// the policy's review time — once per breach: not while a review of that
+// partner opened within the window exists. It returns the breaches it
+// opened a review for.
+func (db *DB) CheckGovernance(ctx context.Context, p governance.Policy) ([]governance.Breach, error) {
+	now := db.Now().UTC()
+	counts, err := db.PartnerErrorCounts(ctx, now.Add(-p.Window), now.Add(time.Nanosecond))
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var opened []governance.Breach
+	for _, b := range p.Breaches(counts, now) {
+		subject := "governance:" + b.Partner
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM reviews WHERE kind = ? AND subject = ? AND created_at >= ?`,
+			ReviewPartnerErrorRate, subject, formatTime(b.From)).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			continue
+		}
+		detail, _ := json.Marshal(map[string]any{"partner": b.Partner, "received": b.Received, "rejected": b.Rejected, "with_errors": b.WithErrors,
+			"rate_pct": b.RatePct, "threshold_pct": p.ThresholdPct, "from": b.From, "to": b.To, "due_at": b.Due})
+		res, err := tx.ExecContext(ctx, `INSERT INTO reviews (kind, summary, detail, created_at, subject, due_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			ReviewPartnerErrorRate, b.Summary(p.ThresholdPct), string(detail), formatTime(now), subject, formatTime(b.Due))
+		if err != nil {
+			return nil, fmt.Errorf("open governance review for %s: %w", b.Partner, err)
+		}
+		id, _ := res.LastInsertId()
+		if err := auditTx(ctx, tx, formatTime(now), "system", "review", id, "create", nil, detail); err != nil {
+			return nil, err
+		}
+		opened = append(opened, b)
+	}
+	return opened, tx.Commit()
+}
