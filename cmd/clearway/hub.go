@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/config"
@@ -19,6 +22,7 @@ import (
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/lifecycle"
 	"github.com/clearway/clearway/internal/mapping"
+	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/outbound"
 	"github.com/clearway/clearway/internal/schedule"
 	"github.com/clearway/clearway/internal/sftpd"
@@ -47,7 +51,12 @@ type Hub struct {
 
 	Outbound  *outbound.Runner
 	Scheduler *schedule.Scheduler
-	jobs      map[string]*partnerJobs // by partner id
+	// Registry holds the daemon's Prometheus series, served on GET
+	// /metrics; Metrics are its collectors the components move. Both nil
+	// for a CLI command (no metrics).
+	Registry *prometheus.Registry
+	Metrics  *metrics.Metrics
+	jobs     map[string]*partnerJobs // by partner id
 }
 
 // NewHub returns a hub for the config; Open starts it.
@@ -60,10 +69,17 @@ func DBPath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "clea
 
 // Open opens the store and starts the channels.
 func (h *Hub) Open() error {
+	if err := h.openMetrics(); err != nil {
+		return err
+	}
 	if err := h.OpenStore(); err != nil {
 		return err
 	}
 	cfg := h.Config
+	// Reviews count as overdue past the governance resolution SLA.
+	if err := h.Registry.Register(&metrics.StoreCollector{Store: h.DB, OverdueAfter: cfg.Governance.ResolutionSLA.Duration, Now: time.Now}); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	// Edited tolerances, triggers or code tables apply to the shipments
 	// already stored, not only to those the next file touches.
 	n, err := h.DB.ReassessIfRulesChanged(context.Background())
@@ -104,8 +120,9 @@ func (h *Hub) OpenStore() error {
 	if err := h.Archive.Open(); err != nil {
 		return err
 	}
-	h.Intake = &intake.Intake{DB: h.DB, Archive: h.Archive, Logger: h.Logger.With("component", "intake")}
+	h.Intake = &intake.Intake{DB: h.DB, Archive: h.Archive, Logger: h.Logger.With("component", "intake"), Metrics: h.Metrics}
 	h.Ingest = newPipeline(cfg, h.DB, h.Archive, h.Logger)
+	h.Ingest.Metrics = h.Metrics
 	router, err := loadRouter(cfg, h.Logger)
 	if err != nil {
 		return err
@@ -114,13 +131,30 @@ func (h *Hub) OpenStore() error {
 	return h.openJobs()
 }
 
+// openMetrics creates the daemon's Prometheus registry and collectors,
+// with the Go runtime's and the process's series beside clearway_*.
+func (h *Hub) openMetrics() error {
+	reg := prometheus.NewRegistry()
+	for _, c := range []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
+	m, err := metrics.New(reg)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	h.Registry, h.Metrics = reg, m
+	return nil
+}
+
 // defender is the one defender of every door (SFTP and the web): failed
 // logins on either ban the address on both.
 func (h *Hub) defender() *defender.Defender {
 	if h.Defender == nil {
 		b := h.Config.SFTP.Ban
 		h.Defender = &defender.Defender{Threshold: b.Threshold, Window: b.Window.Duration,
-			BanTime: b.BanTime.Duration, MaxBanTime: b.MaxBanTime.Duration, Now: time.Now}
+			BanTime: b.BanTime.Duration, MaxBanTime: b.MaxBanTime.Duration, Now: time.Now, Metrics: h.Metrics}
 	}
 	return h.Defender
 }
@@ -145,6 +179,7 @@ func (h *Hub) openChannels() error {
 			MaxSessionsPerPartner: cfg.SFTP.MaxSessionsPerPartner,
 			ShutdownTimeout:       cfg.ShutdownTimeout.Duration,
 			Defender:              h.defender(),
+			Metrics:               h.Metrics,
 		}
 		if err := h.SFTP.Open(); err != nil {
 			return err
@@ -183,6 +218,11 @@ func (h *Hub) openChannels() error {
 			TLSKeyFile:  cfg.HTTP.TLSKeyFile,
 			Logger:      h.Logger.With("component", "web"),
 			Now:         time.Now,
+			Counters:    h.Metrics,
+		}
+		if h.Registry != nil {
+			h.Web.Metrics = metrics.Handler(h.Registry, slog.NewLogLogger(h.Web.Logger.Handler(), slog.LevelError))
+			h.Web.MetricsToken = string(cfg.HTTP.MetricsToken)
 		}
 		if err := h.Web.Open(); err != nil {
 			return err

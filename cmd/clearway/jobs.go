@@ -29,7 +29,7 @@ func jobName(partner, job string) string { return partner + "/" + job }
 // outbound deliveries, and for a remote partner the pull (then push) run.
 func (h *Hub) openJobs() error {
 	cfg := h.Config
-	h.Outbound = &outbound.Runner{DB: h.DB, Archive: h.Archive, DataDir: cfg.DataDir, Logger: h.Logger.With("component", "outbound"), Now: time.Now}
+	h.Outbound = &outbound.Runner{DB: h.DB, Archive: h.Archive, DataDir: cfg.DataDir, Logger: h.Logger.With("component", "outbound"), Now: time.Now, Metrics: h.Metrics}
 	h.Scheduler = schedule.New(h.Logger.With("component", "schedule"))
 	if err := h.Scheduler.Add("governance", cfg.Governance.Check, h.checkGovernance); err != nil {
 		return err
@@ -45,11 +45,13 @@ func (h *Hub) openJobs() error {
 				if err != nil {
 					return err
 				}
+				pj.puller.Metrics = h.Metrics
 			}
 			if r.Push != nil {
 				if pj.pusher, err = remote.NewPusher(p.ID, *r, h.DB, h.Logger.With("component", "remote")); err != nil {
 					return err
 				}
+				pj.pusher.Metrics = h.Metrics
 			}
 		}
 		h.jobs[p.ID] = pj

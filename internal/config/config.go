@@ -127,6 +127,10 @@ type HTTPConfig struct {
 	// MaxUploadMB bounds a document uploaded through the web or the API
 	// (413 beyond it). Default 100.
 	MaxUploadMB int `yaml:"max_upload_mb"`
+	// MetricsToken, when set (inline or "$ENV_VAR"), opens GET /metrics to
+	// requests from any address that send "Authorization: Bearer <token>";
+	// without it /metrics answers loopback only.
+	MetricsToken Secret `yaml:"metrics_token"`
 }
 
 // GovernanceConfig configures the data-quality governance of seed 001:

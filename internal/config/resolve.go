@@ -53,6 +53,7 @@ func (c *Config) Resolve(dir string, getenv func(string) (string, bool)) error {
 	abs("mappings_dir", &c.MappingsDir)
 	abs("http.tls_cert_file", &c.HTTP.TLSCertFile)
 	abs("http.tls_key_file", &c.HTTP.TLSKeyFile)
+	secret(&c.HTTP.MetricsToken)
 	for i := range c.Partners {
 		p := &c.Partners[i]
 		pp := fmt.Sprintf("partners[%d]", i)

@@ -517,6 +517,10 @@ func (c *Config) validateValidation(l *errorList) {
 	}
 }
 
+// minMetricsToken is the shortest http.metrics_token accepted: it opens
+// /metrics to any address, so it must not be guessable.
+const minMetricsToken = 16
+
 // validateHTTP checks the web workspace's settings.
 func (c *Config) validateHTTP(l *errorList) {
 	h := &c.HTTP
@@ -528,6 +532,12 @@ func (c *Config) validateHTTP(l *errorList) {
 	}
 	if (h.TLSCertFile == "") != (h.TLSKeyFile == "") {
 		l.add("http.tls_cert_file", "give both tls_cert_file and tls_key_file, or neither")
+	}
+	if name, ok := h.MetricsToken.EnvVar(); ok {
+		l.add("http.metrics_token", fmt.Sprintf("environment variable %s is not set", name))
+	} else if n := len(h.MetricsToken); n > 0 && n < minMetricsToken {
+		// Never echo the value.
+		l.add("http.metrics_token", fmt.Sprintf("too short (%d characters): use at least %d random characters, e.g. from `openssl rand -hex 24`", n, minMetricsToken))
 	}
 	for _, f := range []struct{ key, path string }{{"http.tls_cert_file", h.TLSCertFile}, {"http.tls_key_file", h.TLSKeyFile}} {
 		if f.path == "" {

@@ -7,6 +7,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/clearway/clearway/internal/metrics"
 )
 
 // Defender bans sources that keep failing to log in, as SFTPGo's defender
@@ -18,6 +20,8 @@ type Defender struct {
 	BanTime    time.Duration
 	MaxBanTime time.Duration
 	Now        func() time.Time
+	// Metrics counts the bans; nil records nothing.
+	Metrics *metrics.Metrics
 
 	mu      sync.Mutex
 	sources map[string]*sourceRecord
@@ -53,6 +57,7 @@ func (d *Defender) Fail(addr net.Addr) bool {
 		rec.bannedUntil = now.Add(ban)
 		rec.bans++
 		rec.failures = nil
+		d.Metrics.Banned()
 		return true
 	}
 	return false

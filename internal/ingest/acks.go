@@ -111,7 +111,26 @@ func (p *Pipeline) deliverAcks(ctx context.Context, which sqlite.AckFilter) {
 			continue
 		}
 		p.Logger.Info("ack written", "file_id", a.FileID, "partner", a.Partner, "path", path)
+		p.ackLatency(ctx, a)
 	}
+}
+
+// ackLatency records, with metrics on, how long after its file's receipt a
+// 997 or 999 was written (TA1s are left out).
+func (p *Pipeline) ackLatency(ctx context.Context, a sqlite.PendingAck) {
+	if p.Metrics == nil {
+		return
+	}
+	kind, _, _ := strings.Cut(a.Name, "-")
+	if kind != string(ack.Kind997) && kind != string(ack.Kind999) {
+		return
+	}
+	f, err := p.DB.FindFileByID(ctx, a.FileID)
+	if err != nil {
+		p.Logger.Warn("ingest: ack latency: read file", "file_id", a.FileID, "error", err)
+		return
+	}
+	p.Metrics.AckWritten(kind, time.Since(f.ReceivedAt))
 }
 
 // defaultAckRetryAfter is how long a queued ack is left to the process

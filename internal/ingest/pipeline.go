@@ -20,6 +20,7 @@ import (
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
+	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -40,6 +41,9 @@ type Pipeline struct {
 	AckRetryAfter time.Duration
 	// Now stamps acknowledgements (ISA09/10, file names); tests pin it.
 	Now func() time.Time
+	// Metrics counts settled files, their ingest time and ack latency;
+	// nil records nothing.
+	Metrics *metrics.Metrics
 
 	router atomic.Pointer[Router]
 	wake   chan struct{}
@@ -143,6 +147,7 @@ func (p *Pipeline) run() {
 // error means an internal failure: nothing was applied and the file is back
 // in the queue.
 func (p *Pipeline) Process(ctx context.Context, f *clearway.File) (*Outcome, error) {
+	started := time.Now()
 	out, err := p.process(ctx, f)
 	if err != nil {
 		err = fmt.Errorf("ingest file %d (%s/%s): %w", f.ID, f.Partner, f.Name, err)
@@ -151,10 +156,12 @@ func (p *Pipeline) Process(ctx context.Context, f *clearway.File) (*Outcome, err
 			p.Logger.Error("ingest: requeue", "file_id", f.ID, "error", uerr)
 		}
 		if setAside {
+			p.Metrics.FileIngested(f.Partner, string(clearway.FileRejected), time.Since(started))
 			p.Logger.Error("ingest: file set aside after repeated internal failures; replay it once fixed", "file_id", f.ID, "attempts", maxAttempts, "error", err)
 		}
 		return nil, err
 	}
+	p.Metrics.FileIngested(f.Partner, string(out.State), time.Since(started))
 	p.Logger.Info("file ingested", "file_id", f.ID, "partner", f.Partner, "name", f.Name, "state", out.State,
 		"mapping", out.Mapping, "records", out.Records, "errors", len(out.Errors))
 	return out, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -22,6 +23,8 @@ type Intake struct {
 	DB      *sqlite.DB
 	Archive *archive.Archive
 	Logger  *slog.Logger
+	// Metrics counts the files received; nil records nothing.
+	Metrics *metrics.Metrics
 	// OnAccepted, when set, is told of each journaled file (the pipeline's
 	// wake-up call); the journal stays the source of truth.
 	OnAccepted func(*clearway.File)
@@ -50,6 +53,7 @@ func (in *Intake) AcceptBy(ctx context.Context, partner string, channel clearway
 	if err := in.DB.CreateFile(ctx, f); err != nil {
 		return nil, fmt.Errorf("accept %s/%s: %w", partner, name, err)
 	}
+	in.Metrics.FileReceived(partner, string(channel))
 	in.Logger.Info("file received", "partner", partner, "channel", channel, "file_id", f.ID, "name", name, "size", size, "sha256", sum, "user", user)
 	if in.OnAccepted != nil {
 		in.OnAccepted(f)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/atomicfile"
+	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -52,6 +53,8 @@ type Runner struct {
 	Now     func() time.Time
 	// BatchSize bounds the events of one status file (default 5000).
 	BatchSize int
+	// Metrics counts files delivered and failed runs; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 // Result says what one run delivered.
@@ -72,6 +75,12 @@ type content struct {
 // Run finishes the job's interrupted deliveries, then delivers everything
 // new since its cursor.
 func (r *Runner) Run(ctx context.Context, job Job) (Result, error) {
+	res, err := r.run(ctx, job)
+	r.Metrics.OutboundRun(job.Partner, job.Name, len(res.Files), err != nil && ctx.Err() == nil)
+	return res, err
+}
+
+func (r *Runner) run(ctx context.Context, job Job) (Result, error) {
 	var res Result
 	if err := r.finishPending(ctx, job, &res); err != nil {
 		return res, err

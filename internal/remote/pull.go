@@ -19,6 +19,7 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/config"
 	"github.com/clearway/clearway/internal/intake"
+	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -109,6 +110,8 @@ type Puller struct {
 	MaxAttempts int
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Metrics counts failed runs; nil records nothing.
+	Metrics *metrics.Metrics
 
 	pull   config.PullConfig
 	moveTo string // empty: delete after
@@ -195,6 +198,14 @@ func (r *pullRun) count(f func(*PullStats)) {
 // then every ready file is taken. Problems with single files are logged and
 // joined into the error; the other files are still taken.
 func (p *Puller) Run(ctx context.Context) (PullStats, error) {
+	st, err := p.runOnce(ctx)
+	if err != nil && ctx.Err() == nil {
+		p.Metrics.RemoteError(p.Partner, metrics.DirectionPull)
+	}
+	return st, err
+}
+
+func (p *Puller) runOnce(ctx context.Context) (PullStats, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	start := time.Now()

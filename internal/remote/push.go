@@ -18,6 +18,7 @@ import (
 
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/config"
+	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -62,6 +63,8 @@ type Pusher struct {
 	// each further one, up to MaxBackoff.
 	Backoff    time.Duration
 	MaxBackoff time.Duration
+	// Metrics counts failed pushes; nil records nothing.
+	Metrics *metrics.Metrics
 
 	dir string // remote push folder
 
@@ -99,6 +102,19 @@ func NewPusher(partner string, rc config.RemoteConfig, ledger *sqlite.DB, logger
 // with backoff. A file whose bytes were already delivered under that name is
 // not sent again (nil error).
 func (p *Pusher) Push(ctx context.Context, localPath, remoteName string) error {
+	err := p.push(ctx, localPath, remoteName)
+	p.countError(ctx, err)
+	return err
+}
+
+// countError counts a failed push, unless ctx ended it.
+func (p *Pusher) countError(ctx context.Context, err error) {
+	if err != nil && ctx.Err() == nil {
+		p.Metrics.RemoteError(p.Partner, metrics.DirectionPush)
+	}
+}
+
+func (p *Pusher) push(ctx context.Context, localPath, remoteName string) error {
 	if err := checkRemoteName(remoteName); err != nil {
 		return fmt.Errorf("push %s to %s: %w", localPath, p.Partner, err)
 	}
@@ -119,6 +135,12 @@ func (p *Pusher) Push(ctx context.Context, localPath, remoteName string) error {
 // stops at the first file that fails after all attempts, so that a newer
 // file never overtakes an older one; the next call starts there again.
 func (p *Pusher) PushPending(ctx context.Context, outboxDir string) (PushStats, error) {
+	st, err := p.pushPending(ctx, outboxDir)
+	p.countError(ctx, err)
+	return st, err
+}
+
+func (p *Pusher) pushPending(ctx context.Context, outboxDir string) (PushStats, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var st PushStats

@@ -25,6 +25,7 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/defender"
 	"github.com/clearway/clearway/internal/intake"
+	"github.com/clearway/clearway/internal/metrics"
 )
 
 // Modern algorithms only. AES-GCM first: Go's AES-GCM uses AES-NI and is the
@@ -59,6 +60,8 @@ type Server struct {
 	Logger *slog.Logger
 	// Defender bans sources with repeated login failures; nil disables bans.
 	Defender *defender.Defender
+	// Metrics counts open sessions and refused logins; nil records nothing.
+	Metrics *metrics.Metrics
 
 	HandshakeTimeout      time.Duration
 	MaxAuthTries          int
@@ -218,6 +221,7 @@ func (s *Server) handleConn(conn net.Conn) {
 	cfg := s.serverConfig(func(meta ssh.ConnMetadata, method string, err error) {
 		if err != nil && method != "none" {
 			authFailures++
+			s.Metrics.SFTPAuthFailed(method)
 			log.Warn("sftp auth failed", "user", meta.User(), "method", method, "error", err)
 		}
 	})
@@ -328,6 +332,7 @@ func (s *Server) openSession(partner string) bool {
 		return false
 	}
 	s.sessions[partner]++
+	s.Metrics.SFTPSessionOpened()
 	return true
 }
 
@@ -335,6 +340,7 @@ func (s *Server) closeSession(partner string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sessions[partner]--
+	s.Metrics.SFTPSessionClosed()
 }
 
 // prepareJail creates a partner's folders and removes hub temp files that a

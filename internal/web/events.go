@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/clearway/clearway/internal/account"
 	"github.com/clearway/clearway/internal/clearway"
@@ -83,9 +84,30 @@ func (s *Server) apiPostEvent(w http.ResponseWriter, r *http.Request) error {
 	}
 	rec.Source.Line = 1
 	name := "api/events/" + safeFileName(r.PathValue("ref")) + "-" + s.Now().UTC().Format("20060102T150405.000000000Z") + ".json"
-	f, err := v.PostStatus(r.Context(), r.PathValue("ref"), &clearway.File{Name: name, Size: size, SHA256: sum}, rec)
+	posted := &clearway.File{Name: name, Size: size, SHA256: sum}
+	started := time.Now()
+	f, err := v.PostStatus(r.Context(), r.PathValue("ref"), posted, rec)
+	s.countPosted(posted, err, time.Since(started))
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, f)
+}
+
+// countPosted counts a status post the store journaled (posted.ID set) as a
+// file received over channel api and settled: done, or rejected when the
+// store refused the event.
+func (s *Server) countPosted(posted *clearway.File, err error, took time.Duration) {
+	if posted.ID == 0 {
+		return
+	}
+	state := clearway.FileDone
+	if err != nil {
+		if clearway.ErrorCode(err) != clearway.EINVALID {
+			return
+		}
+		state = clearway.FileRejected
+	}
+	s.Counters.FileReceived(posted.Partner, string(clearway.ChannelAPI))
+	s.Counters.FileIngested(posted.Partner, string(state), took)
 }

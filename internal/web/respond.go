@@ -121,10 +121,10 @@ func queryInt(r *http.Request, name string, def int) (int, error) {
 	return n, nil
 }
 
-// slogLevel is the log level of a request to path: the health check and
-// static files are noise at info.
+// slogLevel is the log level of a request to path: the health check,
+// Prometheus scrapes and static files are noise at info.
 func slogLevel(path string) slog.Level {
-	if path == "/healthz" || strings.HasPrefix(path, "/static/") {
+	if path == "/healthz" || path == "/metrics" || strings.HasPrefix(path, "/static/") {
 		return slog.LevelDebug
 	}
 	return slog.LevelInfo

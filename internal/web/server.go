@@ -20,6 +20,7 @@ import (
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/defender"
 	"github.com/clearway/clearway/internal/intake"
+	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -61,7 +62,16 @@ type Server struct {
 	// TLSCertFile and TLSKeyFile, both set, serve HTTPS (and mark the
 	// session cookie Secure).
 	TLSCertFile, TLSKeyFile string
-	Logger                  *slog.Logger
+	// Metrics serves GET /metrics (the hub's Prometheus registry); nil
+	// answers 404.
+	Metrics http.Handler
+	// MetricsToken, when set, opens /metrics to requests from any address
+	// that send it as "Authorization: Bearer <token>"; loopback needs none.
+	MetricsToken string
+	// Counters are the collectors API status posts move (files received
+	// and ingested over channel api); nil records nothing.
+	Counters *metrics.Metrics
+	Logger   *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 
@@ -183,6 +193,7 @@ func (s *Server) Close() error {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /metrics", s.metrics)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 
 	// Pages.

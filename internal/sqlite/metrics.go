@@ -1,0 +1,53 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// OpenReviewCounts counts the open reviews by kind, and those of them
+// opened before overdueBefore (the Prometheus scrape's figures).
+func (db *DB) OpenReviewCounts(ctx context.Context, overdueBefore time.Time) (open, overdue map[string]int, err error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT kind, COUNT(*), SUM(created_at < ?) FROM reviews
+		WHERE status = 'open' GROUP BY kind`, formatTime(overdueBefore))
+	if err != nil {
+		return nil, nil, fmt.Errorf("count open reviews: %w", err)
+	}
+	defer rows.Close()
+	open, overdue = map[string]int{}, map[string]int{}
+	for rows.Next() {
+		var kind string
+		var n, late int
+		if err := rows.Scan(&kind, &n, &late); err != nil {
+			return nil, nil, fmt.Errorf("count open reviews: %w", err)
+		}
+		open[kind], overdue[kind] = n, late
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("count open reviews: %w", err)
+	}
+	return open, overdue, nil
+}
+
+// ShipmentStateCounts counts the shipments (entries) by lifecycle state.
+func (db *DB) ShipmentStateCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM shipments GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("count shipments by state: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("count shipments by state: %w", err)
+		}
+		out[state] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count shipments by state: %w", err)
+	}
+	return out, nil
+}
