@@ -54,15 +54,7 @@ const workspaceConfig = `  - id: beta
 func workspaceDemo(t *testing.T) *demo {
 	t.Helper()
 	d := newDemo(t)
-	repo, _ := filepath.Abs("../..")
-	d.writeConfig(t, workspaceConfig)
-	cfg, _ := os.ReadFile(d.config)
-	cfg = []byte(strings.Replace(string(cfg), "mappings: []", "mappings: [supplier-invoice-xlsx, supplier-packing-csv, supplier-documents]", 1))
-	os.WriteFile(d.config, cfg, 0o644)
-	os.Remove(filepath.Join(d.dir, "mappings"))
-	os.Symlink(filepath.Join(repo, "mappings"), filepath.Join(d.dir, "mappings"))
-	table, _ := os.ReadFile(filepath.Join(repo, "config", "codes", "fastclear.yaml"))
-	os.WriteFile(filepath.Join(d.dir, "fastclear.yaml"), table, 0o644)
+	d.useShippedMappings(t, workspaceConfig)
 	for _, u := range []struct{ login, role, partner string }{
 		{"admin", "admin", ""}, {"ana", "compliance", ""}, {"lee", "logistics", ""}, {"vic", "viewer", ""},
 		{"fc", "broker", "fastclear"}, {"sam", "supplier", "acme"}, {"bea", "supplier", "beta"},
@@ -119,4 +111,20 @@ func browserStory(t *testing.T, d *demo) {
 	os.MkdirAll(filepath.Dir(beta), 0o755)
 	storyInvoice(t, beta, "8483.40.5010")
 	ingest("beta", "inbox/invoices", beta)
+}
+
+// useShippedMappings writes the config with extra partners, gives acme the
+// shipped supplier mappings, links the repository's mappings folder and
+// copies FastClear's status code table beside the config.
+func (d *demo) useShippedMappings(t *testing.T, extra string) {
+	t.Helper()
+	repo, _ := filepath.Abs("../..")
+	d.writeConfig(t, extra)
+	cfg, _ := os.ReadFile(d.config)
+	cfg = []byte(strings.Replace(string(cfg), "mappings: []", "mappings: [supplier-invoice-xlsx, supplier-packing-csv, supplier-documents]", 1))
+	os.WriteFile(d.config, cfg, 0o644)
+	os.Remove(filepath.Join(d.dir, "mappings"))
+	os.Symlink(filepath.Join(repo, "mappings"), filepath.Join(d.dir, "mappings"))
+	table, _ := os.ReadFile(filepath.Join(repo, "config", "codes", "fastclear.yaml"))
+	os.WriteFile(filepath.Join(d.dir, "fastclear.yaml"), table, 0o644)
 }

@@ -49,11 +49,7 @@ func (c *GovernanceCheckCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(configPath(*cfgPath))
-	if err != nil {
-		return err
-	}
-	db, err := openStoreDB(cfg)
+	cfg, db, err := openConfigDB(*cfgPath)
 	if err != nil {
 		return err
 	}

@@ -320,6 +320,17 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.Load(path, os.LookupEnv)
 }
 
+// openConfigDB loads the config (--config, $CLEARWAY_CONFIG or the
+// default) and opens its store: what most commands start with.
+func openConfigDB(cfgPath string) (*config.Config, *sqlite.DB, error) {
+	cfg, err := loadConfig(configPath(cfgPath))
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openStoreDB(cfg)
+	return cfg, db, err
+}
+
 // openStoreDB opens the database with the configured rules, which every
 // change to a shipment re-runs.
 func openStoreDB(cfg *config.Config) (*sqlite.DB, error) {

@@ -35,12 +35,7 @@ type feedDemo struct {
 func newFeedDemo(t *testing.T) *feedDemo {
 	t.Helper()
 	d := newDemo(t)
-	repo, _ := filepath.Abs("../..")
-	d.writeConfig(t, brokerConfig)
-	os.Remove(filepath.Join(d.dir, "mappings"))
-	os.Symlink(filepath.Join(repo, "mappings"), filepath.Join(d.dir, "mappings"))
-	table, _ := os.ReadFile(filepath.Join(repo, "config", "codes", "fastclear.yaml"))
-	os.WriteFile(filepath.Join(d.dir, "fastclear.yaml"), table, 0o644)
+	d.useShippedMappings(t, brokerConfig)
 	return &feedDemo{demo: d, t: t}
 }
 

@@ -69,15 +69,7 @@ func storyPacking(container string) string {
 // it all.
 func TestPacketReviewLifecycle(t *testing.T) {
 	d := newDemo(t)
-	repo, _ := filepath.Abs("../..")
-	d.writeConfig(t, storyConfig)
-	cfg, _ := os.ReadFile(d.config)
-	cfg = []byte(strings.Replace(string(cfg), "mappings: []", "mappings: [supplier-invoice-xlsx, supplier-packing-csv, supplier-documents]", 1))
-	os.WriteFile(d.config, cfg, 0o644)
-	os.Remove(filepath.Join(d.dir, "mappings"))
-	os.Symlink(filepath.Join(repo, "mappings"), filepath.Join(d.dir, "mappings"))
-	table, _ := os.ReadFile(filepath.Join(repo, "config", "codes", "fastclear.yaml"))
-	os.WriteFile(filepath.Join(d.dir, "fastclear.yaml"), table, 0o644)
+	d.useShippedMappings(t, storyConfig)
 
 	write := func(name, body string) string {
 		p := filepath.Join(d.dir, "out", name)

@@ -43,11 +43,7 @@ func (c *ShipmentSetStateCommand) Run(ctx context.Context, args []string) error 
 		}
 		when = t
 	}
-	cfg, err := loadConfig(configPath(*cfgPath))
-	if err != nil {
-		return err
-	}
-	db, err := openStoreDB(cfg)
+	cfg, db, err := openConfigDB(*cfgPath)
 	if err != nil {
 		return err
 	}

@@ -38,11 +38,7 @@ func (c *UserCommand) Run(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, reorderFlags(args, "config", "role", "partner", "name", "email", "by")); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(configPath(*cfgPath))
-	if err != nil {
-		return err
-	}
-	db, err := openStoreDB(cfg)
+	cfg, db, err := openConfigDB(*cfgPath)
 	if err != nil {
 		return err
 	}
