@@ -378,3 +378,25 @@ func TestUploadPageForm(t *testing.T) {
 	_, b := e.do(c, "GET", loc, nil)
 	contains(t, b, "Invoice March.pdf uploaded as Commercial invoice", "CI_BL-MAEU240312345.pdf", "via web")
 }
+
+// Guessing tokens is a failed login like guessing passwords: ten wrong
+// tokens ban the address, and then a good token is refused too.
+func TestTokenGuessingBans(t *testing.T) {
+	e := newEnv(t)
+	e.shipment("acme", "MAEU240312345")
+	e.addUser("vic", account.Viewer, "")
+	var tok newToken
+	if code := e.jsonDo(e.login("vic"), "POST", "/api/v1/tokens", map[string]string{"name": "script"}, &tok); code != http.StatusCreated {
+		t.Fatalf("create token: %d", code)
+	}
+	bare := e.client()
+	for i := range 10 {
+		if code, _ := e.do(bare, "GET", "/api/v1/shipments", nil, "Authorization", "Bearer "+account.TokenPrefix+strings.Repeat("0", 63)+string(rune('a'+i%6))); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: got %d, want 401", i+1, code)
+		}
+	}
+	code, body := e.do(bare, "GET", "/api/v1/shipments", nil, "Authorization", "Bearer "+tok.Secret)
+	if c, _ := apiError(t, body); code != http.StatusForbidden || c != "forbidden" {
+		t.Errorf("a good token from a banned address: got %d %s, want 403 forbidden", code, body)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/clearway/clearway/internal/account"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/defender"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -102,7 +103,16 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // check.
 func (s *Server) api(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.banned(r) {
+			s.writeError(w, r, errBanned)
+			return
+		}
 		who, byToken, err := s.authenticate(r)
+		if byToken && err == errUnauthorized && s.Defender != nil {
+			// A wrong token is a failed login: guessing tokens is banned
+			// like guessing passwords, on every door.
+			s.Defender.Fail(defender.Addr(r.RemoteAddr))
+		}
 		if err == nil && who == nil {
 			err = errUnauthorized
 		}
@@ -195,3 +205,15 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 
 // errNotFound is the answer for a path that names nothing.
 var errNotFound = clearway.Errorf(clearway.ENOTFOUND, "not found")
+
+// errBanned is what a banned address gets from the API.
+var errBanned = clearway.Errorf(clearway.EFORBIDDEN, "too many failed logins from your address: try again later")
+
+// banned reports whether the request's address is banned by the defender.
+func (s *Server) banned(r *http.Request) bool {
+	if s.Defender == nil {
+		return false
+	}
+	b, _ := s.Defender.Banned(defender.Addr(r.RemoteAddr))
+	return b
+}
