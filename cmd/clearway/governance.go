@@ -20,12 +20,15 @@ func governancePolicy(cfg *config.Config) governance.Policy {
 
 // checkGovernance is the scheduled check of the partners' error rates.
 func (h *Hub) checkGovernance(ctx context.Context) error {
-	opened, err := h.DB.CheckGovernance(ctx, governancePolicy(h.Config))
-	for _, b := range opened {
+	check, err := h.DB.CheckGovernance(ctx, governancePolicy(h.Config))
+	if err != nil {
+		return err
+	}
+	for _, b := range check.Opened {
 		h.Logger.Warn("partner error rate above threshold: review opened", "component", "governance",
 			"partner", b.Partner, "rate_pct", b.RatePct, "received", b.Received, "due_at", b.Due)
 	}
-	return err
+	return nil
 }
 
 // GovernanceCheckCommand checks the partners' error rates now.
@@ -55,14 +58,11 @@ func (c *GovernanceCheckCommand) Run(ctx context.Context, args []string) error {
 	}
 	defer db.Close()
 	p := governancePolicy(cfg)
-	to := db.Now().UTC()
-	rep := governanceReport{ThresholdPct: p.ThresholdPct, From: to.Add(-p.Window), To: to}
-	if rep.Partners, err = db.PartnerErrorCounts(ctx, rep.From, to.Add(time.Nanosecond)); err != nil {
+	check, err := db.CheckGovernance(ctx, p)
+	if err != nil {
 		return err
 	}
-	if rep.Opened, err = db.CheckGovernance(ctx, p); err != nil {
-		return err
-	}
+	rep := governanceReport{ThresholdPct: p.ThresholdPct, From: check.From, To: check.To, Partners: check.Counts, Opened: check.Opened}
 	if rep.Partners == nil {
 		rep.Partners = []governance.Counts{}
 	}

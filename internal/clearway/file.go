@@ -62,4 +62,7 @@ type FileFilter struct {
 	Partner string
 	State   FileState
 	Limit   int
+	// Newest lists the latest arrivals first (a page of a busy journal);
+	// by default the oldest come first.
+	Newest bool
 }

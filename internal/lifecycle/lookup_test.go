@@ -108,10 +108,10 @@ func TestLoadOverridesAndLifts(t *testing.T) {
 	if err := tabs.Load("partner:a", []byte(ok)); err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if _, _, found := tabs.Events("partner:a", "Y"); !found {
+	if _, _, found := tabs.Lookup(Message{CodeList: "partner:a", Code: "Y"}); !found {
 		t.Errorf("a row naming its own list is an ordinary row")
 	}
-	if _, _, found := tabs.Events(CodeListPGA, "X"); found {
+	if _, _, found := tabs.Lookup(Message{CodeList: CodeListPGA, Code: "X"}); found {
 		t.Errorf("an override leaked into the pga list itself")
 	}
 }

@@ -186,18 +186,6 @@ func canonicalList(list string) string {
 	return list
 }
 
-// Events returns the canonical events code stands for in codeList and the
-// agency whose hold it places or lifts ("" when none); ok is false when the
-// code list or the code is unknown. It ignores partner overrides, air
-// meanings and payloads: Lookup applies those to a whole Message.
-func (t *Tables) Events(codeList, code string) ([]Event, string, bool) {
-	m, ok := t.lists[canonicalList(codeList)][normCode(code)]
-	if !ok {
-		return nil, "", false
-	}
-	return append([]Event(nil), m.events...), m.agency, true
-}
-
 // normCode is the form codes are compared in.
 func normCode(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
 

@@ -278,7 +278,7 @@ func (db *DB) DeleteSession(ctx context.Context, hash string) error {
 
 // AssignShipment makes a partner party to a shipment (an admin's decision).
 func (db *DB) AssignShipment(ctx context.Context, ref, partner, by string) error {
-	s, err := db.FindShipment(ctx, ref)
+	sid, err := db.shipmentID(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -288,18 +288,25 @@ func (db *DB) AssignShipment(ctx context.Context, ref, partner, by string) error
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO parties (shipment_id, partner, why, updated_at) SELECT id, ?, 'assigned', updated_at FROM shipments WHERE id = ?
-		ON CONFLICT (partner, shipment_id) DO UPDATE SET why = 'assigned'`, partner, s.id); err != nil {
-		return fmt.Errorf("assign %s to %s: %w", s.Ref, partner, err)
+		ON CONFLICT (partner, shipment_id) DO UPDATE SET why = 'assigned'`, partner, sid); err != nil {
+		return fmt.Errorf("assign %s to %s: %w", ShipmentRef(sid), partner, err)
 	}
 	after, _ := json.Marshal(map[string]string{"partner": partner})
-	if err := auditTx(ctx, tx, db.now(), by, "shipment", s.id, "assign", nil, after); err != nil {
+	if err := auditTx(ctx, tx, db.now(), by, "shipment", sid, "assign", nil, after); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// auditTx writes one audit entry in tx.
+// auditTx writes one audit entry in tx, of no file.
 func auditTx(ctx context.Context, tx *sql.Tx, at, actor, entity string, id int64, action string, before, after []byte) error {
+	return auditIn(ctx, tx, at, actor, 0, entity, id, action, before, after)
+}
+
+// auditIn writes one audit entry in tx: who (actor) did what to which
+// entity, before and after as JSON (nil for none), from which file (0 for
+// none).
+func auditIn(ctx context.Context, tx q, at, actor string, fileID int64, entity string, id int64, action string, before, after []byte) error {
 	var b, a any
 	if before != nil {
 		b = string(before)
@@ -307,8 +314,8 @@ func auditTx(ctx context.Context, tx *sql.Tx, at, actor, entity string, id int64
 	if after != nil {
 		a = string(after)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, entity, entity_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		at, actor, entity, id, action, b, a); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, entity, entity_id, action, before, after, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		at, actor, entity, id, action, b, a, nullID(fileID)); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil

@@ -132,6 +132,16 @@ type assessment struct {
 	fileID  int64 // the file that caused the run, 0 for a person's decision
 }
 
+// newAssessment starts a run of the rules in tx: actor and file (0 for a
+// person's decision) are who and what caused it, for the audit log.
+func (db *DB) newAssessment(ctx context.Context, tx q, now, actor string, fileID int64) (*assessment, error) {
+	rules, err := db.rules()
+	if err != nil {
+		return nil, err
+	}
+	return &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: now, actor: actor, fileID: fileID}, nil
+}
+
 // assess re-runs the pre-file checks and the entry lifecycle on each of the
 // shipments and stores findings, readiness, state, holds, timeline and the reviews the
 // status messages open. It runs inside the transaction that changed the
@@ -155,6 +165,10 @@ func (a *assessment) assess(shipments []int64) error {
 	return nil
 }
 
+// linkedPOLines joins, as f, the lines of the purchase order a po_number
+// link l names: they are keyed "<po>|<line>" (spine.LineKey).
+const linkedPOLines = `facts f ON f.kind = 'purchase_order_line' AND f.key > l.value || '|' AND f.key < l.value || '}'`
+
 // plannedWhere is true of a shipment s known only from purchase-order lines.
 const plannedWhere = `s.state = 'PLANNED' AND s.fields = '{}'
 	AND NOT EXISTS (SELECT 1 FROM facts WHERE shipment_id = s.id AND kind != 'purchase_order_line')
@@ -169,22 +183,12 @@ func (a *assessment) plannedOnly(ids []int64) (map[int64]bool, error) {
 		chunk := ids[:min(len(ids), 500)]
 		ids = ids[len(chunk):]
 		list, _ := json.Marshal(chunk)
-		rows, err := a.tx.QueryContext(a.ctx, `SELECT s.id FROM json_each(?) j JOIN shipments s ON s.id = j.value WHERE `+plannedWhere, string(list))
+		found, err := queryColumn[int64](a.ctx, a.tx, `SELECT s.id FROM json_each(?) j JOIN shipments s ON s.id = j.value WHERE `+plannedWhere, string(list))
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for _, id := range found {
 			planned[id] = true
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
 		}
 	}
 	return planned, nil
@@ -248,7 +252,7 @@ func (s *snapshot) preAlerted() bool {
 // wrong one.
 func (s *snapshot) validationInput(r *Rules) validate.Shipment {
 	v := validate.Shipment{
-		Mode: s.fields["mode"], Incoterm: s.fields["incoterm"], IncotermPlace: s.fields["incoterm_place"],
+		Mode: s.mode(), Incoterm: s.fields["incoterm"], IncotermPlace: s.fields["incoterm_place"],
 		CarrierSCAC: s.fields["carrier_scac"], DestinationBasis: r.DestinationBasis,
 		Identifiers: map[string][]string{}, Documents: s.documents, OtherInvoiceLines: s.otherLines,
 	}
@@ -264,9 +268,6 @@ func (s *snapshot) validationInput(r *Rules) validate.Shipment {
 		case clearway.KindPurchaseOrderLine:
 			v.POLines = append(v.POLines, f.fields)
 			// The PO carries the terms until a shipment record says otherwise.
-			if v.Mode == "" {
-				v.Mode = poMode(f.fields["mode"])
-			}
 			if v.Incoterm == "" {
 				v.Incoterm, v.IncotermPlace = f.fields["incoterm"], f.fields["incoterm_place"]
 			}
@@ -397,20 +398,5 @@ func (a *assessment) save(s *snapshot, res lifecycle.Result, ready, readyOnce bo
 }
 
 func (a *assessment) audit(entity string, id int64, action string, before, after []byte) error {
-	var b, af, file any
-	if before != nil {
-		b = string(before)
-	}
-	if after != nil {
-		af = string(after)
-	}
-	if a.fileID != 0 {
-		file = a.fileID
-	}
-	_, err := a.tx.ExecContext(a.ctx, `INSERT INTO audit_log (at, actor, entity, entity_id, action, before, after, file_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.now, a.actor, entity, id, action, b, af, file)
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+	return auditIn(a.ctx, a.tx, a.now, a.actor, a.fileID, entity, id, action, before, after)
 }

@@ -32,7 +32,7 @@ func (a *assessment) load(shipment int64) (*snapshot, error) {
 	}
 	// PO lines belong to their order: those of the orders it carries.
 	if err := a.loadFacts(s, `SELECT f.id, f.kind, f.fields, f.file_id, files.partner, files.name
-		FROM links l JOIN facts f ON f.kind = 'purchase_order_line' AND f.key > l.value || '|' AND f.key < l.value || '}'
+		FROM links l JOIN `+linkedPOLines+`
 		JOIN files ON files.id = f.file_id
 		WHERE l.shipment_id = ? AND l.kind = 'po_number' AND l.scope = '' ORDER BY f.id`, shipment); err != nil {
 		return nil, err

@@ -91,7 +91,7 @@ func (db *DB) SetState(ctx context.Context, ref string, m ManualState) (*Shipmen
 	if strings.TrimSpace(m.By) == "" {
 		return nil, clearway.Errorf(clearway.EINVALID, "a manual state needs the name of who records it (--by)")
 	}
-	s, err := db.FindShipment(ctx, ref)
+	sid, err := db.shipmentID(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -99,38 +99,37 @@ func (db *DB) SetState(ctx context.Context, ref string, m ManualState) (*Shipmen
 	if at.IsZero() {
 		at = db.Now()
 	}
-	rules, err := db.rules()
-	if err != nil {
-		return nil, err
-	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	a := &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: db.now(), actor: "user:" + m.By}
-	res, err := tx.ExecContext(ctx, `INSERT INTO manual_events (shipment_id, at, state, entry_number, reason, note, by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		s.id, at.UTC().Format(time.RFC3339), string(state), m.EntryNumber, m.Reason, m.Note, m.By)
+	a, err := db.newAssessment(ctx, tx, db.now(), "user:"+m.By, 0)
 	if err != nil {
-		return nil, fmt.Errorf("set state of %s: %w", s.Ref, err)
+		return nil, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO manual_events (shipment_id, at, state, entry_number, reason, note, by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sid, at.UTC().Format(time.RFC3339), string(state), m.EntryNumber, m.Reason, m.Note, m.By)
+	if err != nil {
+		return nil, fmt.Errorf("set state of %s: %w", ShipmentRef(sid), err)
 	}
 	id, _ := res.LastInsertId()
-	after, _ := json.Marshal(map[string]string{"shipment": s.Ref, "state": string(state), "entry_number": m.EntryNumber, "reason": m.Reason, "note": m.Note})
+	after, _ := json.Marshal(map[string]string{"shipment": ShipmentRef(sid), "state": string(state), "entry_number": m.EntryNumber, "reason": m.Reason, "note": m.Note})
 	if err := a.audit("manual_event", id, "create", nil, after); err != nil {
 		return nil, err
 	}
 	for _, rid := range m.Resolves {
-		if err := a.resolveByHand(s.id, rid, string(state), m); err != nil {
+		if err := a.resolveByHand(sid, rid, string(state), m); err != nil {
 			return nil, err
 		}
 	}
-	if err := a.assess([]int64{s.id}); err != nil {
+	if err := a.assess([]int64{sid}); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("set state of %s: %w", s.Ref, err)
+		return nil, fmt.Errorf("set state of %s: %w", ShipmentRef(sid), err)
 	}
-	return db.FindShipment(ctx, s.Ref)
+	return db.loadShipment(ctx, sid)
 }
 
 // statusReviewKinds are the reviews a status message opens.

@@ -11,13 +11,19 @@ import (
 )
 
 // CreateFile journals a file that a channel accepted completely. It sets the
-// file's ID, state (received) and times. Its bytes must already be archived.
+// file's ID, state (received, unless the caller journals it processing)
+// and times. Its bytes must already be archived.
 func (db *DB) CreateFile(ctx context.Context, f *clearway.File) error {
 	if f.Partner == "" || f.Name == "" || len(f.SHA256) != 64 {
 		return clearway.Errorf(clearway.EINVALID, "journal file: partner, name and sha256 are required")
 	}
 	now := db.Now()
-	f.State = clearway.FileReceived
+	// A file is journaled received, for the pipeline to claim; a caller
+	// that applies it itself journals it already processing, so the
+	// pipeline never takes it.
+	if f.State != clearway.FileProcessing {
+		f.State = clearway.FileReceived
+	}
 	f.ReceivedAt, f.UpdatedAt = now.UTC(), now.UTC()
 	res, err := db.db.ExecContext(ctx, `
 		INSERT INTO files (partner, channel, name, size, sha256, state, error, received_at, updated_at, user)
@@ -62,6 +68,9 @@ func (db *DB) FindFiles(ctx context.Context, q clearway.FileFilter) ([]*clearway
 		sqlText += " WHERE " + strings.Join(where, " AND ")
 	}
 	sqlText += " ORDER BY id"
+	if q.Newest {
+		sqlText += " DESC"
+	}
 	if q.Limit > 0 {
 		sqlText += fmt.Sprintf(" LIMIT %d", q.Limit)
 	}

@@ -38,23 +38,31 @@ func (db *DB) PartnerErrorCounts(ctx context.Context, from, to time.Time) ([]gov
 	return out, rows.Err()
 }
 
-// CheckGovernance opens a partner_error_rate review for each partner whose
-// error rate over the trailing window is above the threshold, due within
-// the policy's review time — once per breach: not while a review of that
-// partner opened within the window exists. It returns the breaches it
-// opened a review for.
-func (db *DB) CheckGovernance(ctx context.Context, p governance.Policy) ([]governance.Breach, error) {
+// GovernanceCheck is what one check counted and opened.
+type GovernanceCheck struct {
+	From, To time.Time
+	Counts   []governance.Counts // per partner, over [From, To]
+	Opened   []governance.Breach // the breaches a review was opened for
+}
+
+// CheckGovernance counts each partner's files over the trailing window and
+// opens a partner_error_rate review for each partner whose error rate is
+// above the threshold, due within the policy's review time — once per
+// breach: not while a review of that partner opened within the window
+// exists.
+func (db *DB) CheckGovernance(ctx context.Context, p governance.Policy) (*GovernanceCheck, error) {
 	now := db.Now().UTC()
-	counts, err := db.PartnerErrorCounts(ctx, now.Add(-p.Window), now.Add(time.Nanosecond))
+	check := &GovernanceCheck{From: now.Add(-p.Window), To: now}
+	counts, err := db.PartnerErrorCounts(ctx, check.From, now.Add(time.Nanosecond))
 	if err != nil {
 		return nil, err
 	}
+	check.Counts = counts
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	var opened []governance.Breach
 	for _, b := range p.Breaches(counts, now) {
 		subject := "governance:" + b.Partner
 		var n int
@@ -76,7 +84,7 @@ func (db *DB) CheckGovernance(ctx context.Context, p governance.Policy) ([]gover
 		if err := auditTx(ctx, tx, formatTime(now), "system", "review", id, "create", nil, detail); err != nil {
 			return nil, err
 		}
-		opened = append(opened, b)
+		check.Opened = append(check.Opened, b)
 	}
-	return opened, tx.Commit()
+	return check, tx.Commit()
 }

@@ -39,10 +39,11 @@ func TestCheckGovernance(t *testing.T) {
 	db.UpdateFileState(ctx, old.ID, clearway.FileRejected, "")
 	now = now.Add(8 * 24 * time.Hour)
 
-	opened, err := db.CheckGovernance(ctx, governance.DefaultPolicy())
+	check, err := db.CheckGovernance(ctx, governance.DefaultPolicy())
 	if err != nil {
 		t.Fatal(err)
 	}
+	opened := check.Opened
 	if len(opened) != 1 || opened[0].Partner != "acme" || opened[0].Rejected != 3 || opened[0].Received != 100 {
 		t.Fatalf("opened %+v, want acme's breach only", opened)
 	}
@@ -51,7 +52,7 @@ func TestCheckGovernance(t *testing.T) {
 		t.Fatalf("reviews %+v, want one partner_error_rate due in 48 h", rs)
 	}
 	now = now.Add(6 * time.Hour)
-	if again, err := db.CheckGovernance(ctx, governance.DefaultPolicy()); err != nil || len(again) != 0 {
+	if again, err := db.CheckGovernance(ctx, governance.DefaultPolicy()); err != nil || len(again.Opened) != 0 {
 		t.Errorf("second check in the window: %+v %v, want nothing new", again, err)
 	}
 	if n := count(t, db, `SELECT COUNT(*) FROM reviews WHERE kind = 'partner_error_rate'`); n != 1 {

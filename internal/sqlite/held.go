@@ -189,11 +189,10 @@ func (in *Ingest) assessTouched() error {
 			return fmt.Errorf("parties of %s: %w", ShipmentRef(id), err)
 		}
 	}
-	rules, err := in.db.rules()
+	a, err := in.db.newAssessment(in.ctx, in.tx, in.now, "system", in.file.ID)
 	if err != nil {
 		return err
 	}
-	a := &assessment{ctx: in.ctx, tx: in.tx, layouts: in.db.layouts, rules: rules, now: in.now, actor: "system", fileID: in.file.ID}
 	ids := make([]int64, 0, len(in.touched))
 	for id := range in.touched {
 		ids = append(ids, id)

@@ -55,7 +55,7 @@ func checkText(text string) (string, error) {
 // Ask asks a question on a shipment the scope sees; about names a document
 // ("document:<id>") or a line ("line:<n>"), or is "".
 func (v *View) Ask(ctx context.Context, ref, about, text string) (*Question, error) {
-	s, err := v.Shipment(ctx, ref)
+	id, err := v.locate(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -75,19 +75,19 @@ func (v *View) Ask(ctx context.Context, ref, about, text string) (*Question, err
 	defer tx.Rollback()
 	now := v.db.now()
 	res, err := tx.ExecContext(ctx, `INSERT INTO questions (shipment_id, about, text, asked_by, asked_role, partner, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		s.id, about, text, v.scope.Login, string(v.scope.Role), v.scope.Partner, now)
+		id, about, text, v.scope.Login, string(v.scope.Role), v.scope.Partner, now)
 	if err != nil {
-		return nil, fmt.Errorf("ask on %s: %w", s.Ref, err)
+		return nil, fmt.Errorf("ask on %s: %w", ShipmentRef(id), err)
 	}
-	id, _ := res.LastInsertId()
-	after, _ := json.Marshal(map[string]string{"shipment": s.Ref, "about": about, "text": text})
-	if err := auditTx(ctx, tx, now, v.scope.Actor(), "question", id, "create", nil, after); err != nil {
+	qid, _ := res.LastInsertId()
+	after, _ := json.Marshal(map[string]string{"shipment": ShipmentRef(id), "about": about, "text": text})
+	if err := auditTx(ctx, tx, now, v.scope.Actor(), "question", qid, "create", nil, after); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
-	return v.Question(ctx, id)
+	return v.Question(ctx, qid)
 }
 
 // Answer answers a question on a shipment the scope sees.
@@ -173,11 +173,11 @@ func (v *View) Question(ctx context.Context, id int64) (*Question, error) {
 // Questions returns the questions on a shipment the scope sees, oldest
 // first.
 func (v *View) Questions(ctx context.Context, ref string) ([]Question, error) {
-	s, err := v.Shipment(ctx, ref)
+	id, err := v.locate(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	return v.questions(ctx, `q.shipment_id = ?`, s.id)
+	return v.questions(ctx, `q.shipment_id = ?`, id)
 }
 
 // questions reads the questions a condition selects, within the scope,

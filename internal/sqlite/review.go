@@ -166,12 +166,11 @@ func (db *DB) DecideReview(ctx context.Context, id int64, d Decision) (*Review, 
 	if err := checkAction(r, action); err != nil {
 		return nil, err
 	}
-	rules, err := db.rules()
+	now := db.now()
+	a, err := db.newAssessment(ctx, tx, now, "user:"+d.By, 0)
 	if err != nil {
 		return nil, err
 	}
-	now := db.now()
-	a := &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: now, actor: "user:" + d.By}
 	shipments, err := db.carryOut(a, r, action)
 	if err != nil {
 		return nil, err

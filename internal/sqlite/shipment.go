@@ -127,6 +127,16 @@ func (db *DB) ListShipments(ctx context.Context) ([]*ShipmentSummary, error) {
 
 // FindShipment returns a shipment by its ref or any of its identifiers.
 func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
+	id, err := db.shipmentID(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return db.loadShipment(ctx, id)
+}
+
+// shipmentID returns the id of the shipment ref names (its ref or any of
+// its identifiers) without loading the record.
+func (db *DB) shipmentID(ctx context.Context, ref string) (int64, error) {
 	ref = strings.TrimSpace(ref)
 	var id int64
 	var err error
@@ -143,11 +153,17 @@ func (db *DB) FindShipment(ctx context.Context, ref string) (*Shipment, error) {
 		}
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, clearway.Errorf(clearway.ENOTFOUND, "no shipment with ref or identifier %q", ref)
+		return 0, clearway.Errorf(clearway.ENOTFOUND, "no shipment with ref or identifier %q", ref)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("find shipment %s: %w", ref, err)
+		return 0, fmt.Errorf("find shipment %s: %w", ref, err)
 	}
+	return id, nil
+}
+
+// loadShipment reads the whole record of shipment id.
+func (db *DB) loadShipment(ctx context.Context, id int64) (*Shipment, error) {
+	var err error
 	s := &Shipment{id: id, Lines: []map[string]string{}, POLines: []map[string]string{}, Packing: []map[string]string{},
 		Documents: []DocumentVersion{}, Timeline: []TimelineEvent{}, Reviews: []ReviewSummary{}}
 	var fields, updated, entry, findings string
@@ -243,7 +259,7 @@ func (db *DB) shipmentFacts(ctx context.Context, s *Shipment) error {
 	rows, err := db.db.QueryContext(ctx, `SELECT f.kind, f.fields, f.file_id, fl.name FROM facts f JOIN files fl ON fl.id = f.file_id
 		WHERE f.shipment_id = ?1
 		UNION ALL SELECT f.kind, f.fields, f.file_id, fl.name FROM links l
-		JOIN facts f ON f.kind = 'purchase_order_line' AND f.key > l.value || '|' AND f.key < l.value || '}'
+		JOIN `+linkedPOLines+`
 		JOIN files fl ON fl.id = f.file_id
 		WHERE l.shipment_id = ?1 AND l.kind = 'po_number' AND l.scope = ''
 		ORDER BY 1, 2`, s.id)

@@ -306,22 +306,8 @@ func (in *Ingest) touchPOShipments() error {
 		chunk := pos[:min(len(pos), 500)]
 		pos = pos[len(chunk):]
 		list, _ := json.Marshal(chunk)
-		rows, err := in.tx.QueryContext(in.ctx, `SELECT DISTINCT l.shipment_id FROM json_each(?) j
+		ids, err := queryColumn[int64](in.ctx, in.tx, `SELECT DISTINCT l.shipment_id FROM json_each(?) j
 			JOIN links l ON l.kind = 'po_number' AND l.value = j.value AND l.scope = ''`, string(list))
-		if err != nil {
-			return fmt.Errorf("shipments of purchase orders: %w", err)
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("shipments of purchase orders: %w", err)
-			}
-			ids = append(ids, id)
-		}
-		err = rows.Err()
-		rows.Close()
 		if err != nil {
 			return fmt.Errorf("shipments of purchase orders: %w", err)
 		}
@@ -377,18 +363,11 @@ func (db *DB) PurchaseOrder(ctx context.Context, po string) (*PurchaseOrder, err
 
 // poShipments fills the refs of the shipments that carry the order.
 func (db *DB) poShipments(ctx context.Context, po *PurchaseOrder) error {
-	rows, err := db.db.QueryContext(ctx, `SELECT s.ref FROM links l JOIN shipments s ON s.id = l.shipment_id
+	refs, err := queryColumn[string](ctx, db.db, `SELECT s.ref FROM links l JOIN shipments s ON s.id = l.shipment_id
 		WHERE l.kind = 'po_number' AND l.scope = '' AND l.value = ? ORDER BY s.id`, po.PONumber)
 	if err != nil {
 		return fmt.Errorf("shipments of purchase order %s: %w", po.PONumber, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var ref string
-		if err := rows.Scan(&ref); err != nil {
-			return err
-		}
-		po.Shipments = append(po.Shipments, ref)
-	}
-	return rows.Err()
+	po.Shipments = append(po.Shipments, refs...)
+	return nil
 }

@@ -59,7 +59,7 @@ func rekeyFacts(ctx context.Context, tx *sql.Tx, _ string) error {
 // dropPOOnlyShipments removes shipments that were made for PO lines alone:
 // the lines now belong to their order, and nothing else named the shipment.
 func dropPOOnlyShipments(ctx context.Context, tx *sql.Tx, now string) error {
-	ids, err := queryIDs(ctx, tx, `SELECT s.id FROM shipments s WHERE s.fields = '{}'
+	ids, err := queryColumn[int64](ctx, tx, `SELECT s.id FROM shipments s WHERE s.fields = '{}'
 		AND NOT EXISTS (SELECT 1 FROM facts WHERE shipment_id = s.id)
 		AND NOT EXISTS (SELECT 1 FROM documents WHERE shipment_id = s.id)
 		AND NOT EXISTS (SELECT 1 FROM reviews WHERE shipment_id = s.id)
@@ -76,7 +76,7 @@ func dropPOOnlyShipments(ctx context.Context, tx *sql.Tx, now string) error {
 			}
 		}
 		before, _ := json.Marshal(map[string]string{"ref": ShipmentRef(id), "why": "known only from purchase-order lines, which now belong to their purchase order (DOMAIN.md §4.8)"})
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, entity, entity_id, action, before) VALUES (?, 'system', 'shipment', ?, 'delete', ?)`, now, id, string(before)); err != nil {
+		if err := auditTx(ctx, tx, now, "system", "shipment", id, "delete", before, nil); err != nil {
 			return err
 		}
 	}
@@ -133,27 +133,9 @@ func flagMergedShipments(ctx context.Context, tx *sql.Tx, now string) error {
 			return err
 		}
 		rid, _ := res.LastInsertId()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (at, actor, entity, entity_id, action, after) VALUES (?, 'system', 'review', ?, 'create', ?)`, now, rid, string(detail)); err != nil {
+		if err := auditTx(ctx, tx, now, "system", "review", rid, "create", nil, detail); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// queryIDs runs a query of one integer column.
-func queryIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }

@@ -277,3 +277,21 @@ func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
 	}
 	return rows.Err()
 }
+
+// queryColumn runs a query of one column and returns its values in order.
+func queryColumn[T any](ctx context.Context, tx q, query string, args ...any) ([]T, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -36,11 +36,10 @@ func (s *snapshot) statusMessages(tz map[string]*time.Location) ([]lifecycle.Mes
 		}
 		// Stored at is RFC 3339 (the ingest refuses anything else); a
 		// store from before may hold a date, read as the ingest reads it now.
-		atText, err := statusTime(f.fields["at"], tz[f.partner], clearway.Position{})
+		at, err := readStatusTime(f.fields["at"], tz[f.partner], clearway.Position{})
 		if err != nil {
 			return nil, nil, fmt.Errorf("status event %d: %w", f.id, err)
 		}
-		at, _ := time.Parse(time.RFC3339, atText)
 		ref := f.fields["entry_number"]
 		if ref == "" {
 			ref = f.fields["bill_of_lading"]

@@ -224,17 +224,39 @@ func decodeCursor(c string) (string, int64, error) {
 // Shipment returns the whole record of a shipment the scope sees, by its
 // ref or any identifier (ENOTFOUND otherwise).
 func (v *View) Shipment(ctx context.Context, ref string) (*Shipment, error) {
-	s, err := v.db.FindShipment(ctx, ref)
+	id, err := v.locate(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	if !v.sees(ctx, s.id) {
-		return nil, clearway.Errorf(clearway.ENOTFOUND, "no shipment with ref or identifier %q", ref)
+	s, err := v.db.loadShipment(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	if !v.scope.All() {
 		s.Reviews = []ReviewSummary{} // the importer's own decisions
 	}
 	return s, nil
+}
+
+// Locate returns the ref of a shipment the scope sees, named by its ref or
+// any identifier, without reading its record (ENOTFOUND otherwise): the
+// check before an action on it.
+func (v *View) Locate(ctx context.Context, ref string) (string, error) {
+	id, err := v.locate(ctx, ref)
+	return ShipmentRef(id), err
+}
+
+// locate is the id of a shipment the scope sees; what it does not see is
+// not found, like what does not exist.
+func (v *View) locate(ctx context.Context, ref string) (int64, error) {
+	id, err := v.db.shipmentID(ctx, ref)
+	if err != nil {
+		return 0, err
+	}
+	if !v.sees(ctx, id) {
+		return 0, clearway.Errorf(clearway.ENOTFOUND, "no shipment with ref or identifier %q", ref)
+	}
+	return id, nil
 }
 
 // sees reports whether the scope sees shipment id.
@@ -320,7 +342,7 @@ func (v *View) Decide(ctx context.Context, id int64, d Decision) (*Review, error
 // SetState records a manual state, as the scope's user (compliance and
 // admin).
 func (v *View) SetState(ctx context.Context, ref string, m ManualState) (*Shipment, error) {
-	if _, err := v.Shipment(ctx, ref); err != nil {
+	if _, err := v.locate(ctx, ref); err != nil {
 		return nil, err
 	}
 	if !v.scope.Role.Can(account.SetState) {

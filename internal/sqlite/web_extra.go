@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/clearway/clearway/internal/account"
 	"github.com/clearway/clearway/internal/clearway"
@@ -16,41 +15,35 @@ import (
 
 // Parties returns the partners party to a shipment the scope sees, by id.
 func (v *View) Parties(ctx context.Context, ref string) ([]string, error) {
-	s, err := v.Shipment(ctx, ref)
+	id, err := v.locate(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := v.db.db.QueryContext(ctx, `SELECT partner FROM parties WHERE shipment_id = ? ORDER BY partner`, s.id)
+	out, err := queryColumn[string](ctx, v.db.db, `SELECT partner FROM parties WHERE shipment_id = ? ORDER BY partner`, id)
 	if err != nil {
-		return nil, fmt.Errorf("parties of %s: %w", s.Ref, err)
+		return nil, fmt.Errorf("parties of %s: %w", ShipmentRef(id), err)
 	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
+	if out == nil {
+		out = []string{}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Deliveries returns the outbound runs that carried the packet of a
 // shipment the scope sees, newest first; a partner's users see only those
 // delivered to their partner.
 func (v *View) Deliveries(ctx context.Context, ref string) ([]*OutboundRun, error) {
-	s, err := v.Shipment(ctx, ref)
+	id, err := v.locate(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	q, args := `SELECT `+outboundColumns+` WHERE id IN (SELECT run_id FROM outbound_packets WHERE shipment_id = ?)`, []any{s.id}
+	q, args := `SELECT `+outboundColumns+` WHERE id IN (SELECT run_id FROM outbound_packets WHERE shipment_id = ?)`, []any{id}
 	if !v.scope.All() {
 		q, args = q+` AND partner = ?`, append(args, v.scope.Partner)
 	}
 	rows, err := v.db.db.QueryContext(ctx, q+` ORDER BY id DESC`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("deliveries of %s: %w", s.Ref, err)
+		return nil, fmt.Errorf("deliveries of %s: %w", ShipmentRef(id), err)
 	}
 	return scanOutbound(rows)
 }
@@ -64,7 +57,7 @@ func (v *View) Deliveries(ctx context.Context, ref string) ([]*OutboundRun, erro
 // state processing so the pipeline never claims it; a record the store
 // refuses leaves it rejected with the reason (EINVALID).
 func (v *View) PostStatus(ctx context.Context, ref string, f *clearway.File, rec clearway.Record) (*clearway.File, error) {
-	s, err := v.Shipment(ctx, ref)
+	id, err := v.locate(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -74,17 +67,14 @@ func (v *View) PostStatus(ctx context.Context, ref string, f *clearway.File, rec
 	if v.scope.Partner == "" {
 		return nil, clearway.Errorf(clearway.EINVALID, "status events are posted by a broker's user (the event is its partner's)")
 	}
-	f.Partner, f.Channel, f.User = v.scope.Partner, clearway.ChannelAPI, v.scope.Login
+	f.Partner, f.Channel, f.User, f.State = v.scope.Partner, clearway.ChannelAPI, v.scope.Login, clearway.FileProcessing
 	if err := v.db.CreateFile(ctx, f); err != nil {
 		return nil, err
-	}
-	if _, err := v.db.db.ExecContext(ctx, `UPDATE files SET state = 'processing' WHERE id = ? AND state = 'received'`, f.ID); err != nil {
-		return nil, fmt.Errorf("claim file %d: %w", f.ID, err)
 	}
 	if rec.Fields == nil {
 		rec.Fields = map[string]string{}
 	}
-	rec.Kind, rec.Fields["shipment_ref"] = clearway.KindStatusEvent, s.Ref
+	rec.Kind, rec.Fields["shipment_ref"] = clearway.KindStatusEvent, ShipmentRef(id)
 	tx, err := v.db.BeginIngest(ctx, f, "api", "")
 	if err != nil {
 		return nil, err
@@ -117,45 +107,4 @@ func (db *DB) Ping(ctx context.Context) error {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	return nil
-}
-
-// RecentFiles is Files newest first: the journal page and the API show
-// the latest arrivals within their limit.
-func (v *View) RecentFiles(ctx context.Context, f clearway.FileFilter) ([]*clearway.File, error) {
-	if !v.scope.All() {
-		f.Partner = v.scope.Partner
-	}
-	var where []string
-	var args []any
-	for _, c := range []struct {
-		cond string
-		val  any
-		set  bool
-	}{{"id = ?", f.ID, f.ID != 0}, {"partner = ?", f.Partner, f.Partner != ""}, {"state = ?", string(f.State), f.State != ""}} {
-		if c.set {
-			where, args = append(where, c.cond), append(args, c.val)
-		}
-	}
-	q := `SELECT ` + fileColumns + ` FROM files`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	q += ` ORDER BY id DESC`
-	if f.Limit > 0 {
-		q, args = q+` LIMIT ?`, append(args, f.Limit)
-	}
-	rows, err := v.db.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("recent files: %w", err)
-	}
-	defer rows.Close()
-	files := []*clearway.File{}
-	for rows.Next() {
-		file, err := scanFile(rows)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, file)
-	}
-	return files, rows.Err()
 }

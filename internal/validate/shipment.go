@@ -13,11 +13,7 @@ import (
 // more than one invoice line, certificate of origin for a preference
 // claim) and PGA_DOC_MISSING (per HS chapter of the invoice lines).
 func (c *checker) checkDocuments() {
-	have := map[string]bool{}
-	for _, d := range c.s.Documents {
-		have[normDoc(d)] = true
-	}
-
+	have := c.have
 	mode := strings.ToLower(strings.TrimSpace(c.s.Mode))
 	required, ok := c.cfg.RequiredDocs[mode]
 	if !ok {

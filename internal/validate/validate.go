@@ -164,7 +164,10 @@ func DefaultConfig() Config {
 // then line (then field and message, so the order is deterministic). It
 // returns an empty, non-nil slice when there is nothing to report.
 func Check(s Shipment, cfg Config) []Finding {
-	c := &checker{s: s, cfg: cfg, findings: []Finding{}}
+	c := &checker{s: s, cfg: cfg, findings: []Finding{}, have: map[string]bool{}}
+	for _, d := range s.Documents {
+		c.have[normDoc(d)] = true
+	}
 	c.checkDocuments()
 	c.checkLines()
 	c.checkHSRepairs()
@@ -187,6 +190,7 @@ type checker struct {
 	s        Shipment
 	cfg      Config
 	findings []Finding
+	have     map[string]bool // the shipment's current doc types, normalised
 }
 
 func (c *checker) add(rule, severity, field string, line int, msg string) {

@@ -113,10 +113,6 @@ func (c *checker) checkDeductions(term string) {
 		c.add(RuleValuationDeductionMissing, SeverityError, k, 0, msg)
 	}
 
-	have := map[string]bool{}
-	for _, d := range c.s.Documents {
-		have[normDoc(d)] = true
-	}
 	for _, k := range append(append([]string(nil), required...), optional...) {
 		amount, ok := parseDecimal(field(c.s.Valuation, k))
 		docs := proofs[k]
@@ -125,7 +121,7 @@ func (c *checker) checkDeductions(term string) {
 		}
 		proven := false
 		for _, d := range docs {
-			proven = proven || have[normDoc(d)]
+			proven = proven || c.have[normDoc(d)]
 		}
 		if !proven {
 			c.add(RuleValuationProofMissing, SeverityWarning, k, 0,
@@ -225,11 +221,16 @@ func docsPhrase(docs []string) string {
 	if len(docs) == 0 {
 		return "a carrier or insurer document"
 	}
+	return strings.Join(docNames(docs), " or ")
+}
+
+// docNames names doc types as people say them ("the freight invoice").
+func docNames(docs []string) []string {
 	names := make([]string, len(docs))
 	for i, d := range docs {
 		names[i] = docName(normDoc(d))
 	}
-	return strings.Join(names, " or ")
+	return names
 }
 
 // noneOf says that none of docs is present: "the freight invoice is not",
@@ -238,9 +239,5 @@ func noneOf(docs []string) string {
 	if len(docs) == 1 {
 		return docName(normDoc(docs[0])) + " is not"
 	}
-	names := make([]string, len(docs))
-	for i, d := range docs {
-		names[i] = docName(normDoc(d))
-	}
-	return "neither " + strings.Join(names, " nor ") + " is"
+	return "neither " + strings.Join(docNames(docs), " nor ") + " is"
 }

@@ -59,7 +59,7 @@ type eventBody struct {
 // journal entry.
 func (s *Server) apiPostEvent(w http.ResponseWriter, r *http.Request) error {
 	v := viewOf(r)
-	if _, err := v.Shipment(r.Context(), r.PathValue("ref")); err != nil {
+	if _, err := v.Locate(r.Context(), r.PathValue("ref")); err != nil {
 		return err
 	}
 	if !can(r, account.PostStatus) {

@@ -25,7 +25,7 @@ func fileFilter(r *http.Request) (clearway.FileFilter, error) {
 	if st != "" && !st.Valid() {
 		return clearway.FileFilter{}, clearway.Errorf(clearway.EINVALID, "state %q: use received, processing, done, rejected or duplicate", st)
 	}
-	return clearway.FileFilter{Partner: q.Get("partner"), State: st, Limit: min(limit, 1000)}, nil
+	return clearway.FileFilter{Partner: q.Get("partner"), State: st, Limit: min(limit, 1000), Newest: true}, nil
 }
 
 // listFiles returns the journal entries the request's user sees.
@@ -37,7 +37,7 @@ func (s *Server) listFiles(r *http.Request) ([]*clearway.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := viewOf(r).RecentFiles(r.Context(), f)
+	files, err := viewOf(r).Files(r.Context(), f)
 	if files == nil && err == nil {
 		files = []*clearway.File{}
 	}

@@ -264,15 +264,23 @@ func (s *Server) waitIngest(ctx context.Context, v *sqlite.View, f *clearway.Fil
 	}
 }
 
-// apiUpload is POST /api/v1/shipments/{ref}/documents (multipart doc_type,
-// file): 201 with the journal entry.
-func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
-	// Refuse before reading a body the user may not send.
-	if _, err := viewOf(r).Shipment(r.Context(), r.PathValue("ref")); err != nil {
+// mayUpload refuses, before a body is read, an upload to a shipment the
+// user does not see (404) or may not upload to (403).
+func mayUpload(r *http.Request) error {
+	if _, err := viewOf(r).Locate(r.Context(), r.PathValue("ref")); err != nil {
 		return err
 	}
 	if !can(r, account.UploadDocument) {
 		return clearway.Errorf(clearway.EFORBIDDEN, "a %s user may not upload documents", userOf(r).Role)
+	}
+	return nil
+}
+
+// apiUpload is POST /api/v1/shipments/{ref}/documents (multipart doc_type,
+// file): 201 with the journal entry.
+func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) error {
+	if err := mayUpload(r); err != nil {
+		return err
 	}
 	up, err := s.readUpload(w, r)
 	if err != nil {

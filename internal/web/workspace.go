@@ -88,11 +88,8 @@ func (s *Server) workspacePage(w http.ResponseWriter, r *http.Request) error {
 // uploadForm is the workspace's upload form.
 func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request) error {
 	back := "/shipments/" + r.PathValue("ref")
-	if _, err := viewOf(r).Shipment(r.Context(), r.PathValue("ref")); err != nil {
+	if err := mayUpload(r); err != nil {
 		return err
-	}
-	if !can(r, account.UploadDocument) {
-		return clearway.Errorf(clearway.EFORBIDDEN, "a %s user may not upload documents", userOf(r).Role)
 	}
 	up, err := s.readUpload(w, r)
 	if err != nil {
