@@ -212,6 +212,7 @@ func TestBrowserWorkspace(t *testing.T) {
 	if st := b.open("/shipments/" + betaRef); st != 404 || !strings.Contains(b.text(), "Not found") {
 		t.Errorf("another supplier's shipment: %d %q", st, b.text())
 	}
+	browser.Screenshot(t, b.ctx, shots, "not-found")
 	if r := b.fetch("GET", "/api/v1/shipments/"+betaRef, ""); r.Status != 404 || !strings.Contains(r.Body, `"not_found"`) {
 		t.Errorf("another supplier's shipment by API: %d %s", r.Status, r.Body)
 	}
@@ -236,6 +237,8 @@ func TestBrowserWorkspace(t *testing.T) {
 	if last := files[len(files)-1]; last["channel"] != "web" || last["user"] != "sam" || last["state"] != "done" {
 		t.Errorf("journal's last entry %v, want channel web by sam, done", last)
 	}
+	b.open("/files")
+	browser.Screenshot(t, b.ctx, shots, "files")
 	b.logout()
 
 	// A viewer reads but may not upload.
