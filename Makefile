@@ -7,7 +7,8 @@ LDFLAGS := -X main.version=$(VERSION)
 DEMO_KEYS := var/demo-keys
 DEMO_PARTNERS := acme fastclear erp tms compliance
 PURE_PACKAGES := ./internal/lifecycle/ ./internal/spine/ ./internal/readiness/ ./internal/validate/ \
-	./internal/codelist/ ./internal/mapping/ ./internal/csvx/ ./internal/xlsx/ ./internal/x12/ ./internal/fixed/
+	./internal/codelist/ ./internal/mapping/ ./internal/csvx/ ./internal/xlsx/ ./internal/x12/ ./internal/fixed/ \
+	./internal/dashboard/ ./internal/chart/ ./internal/governance/
 
 .PHONY: build run test bench lint demo-keys demo-users clean
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/config"
+	"github.com/clearway/clearway/internal/dashboard"
 	"github.com/clearway/clearway/internal/governance"
 	"github.com/clearway/clearway/internal/sqlite"
 )
@@ -16,6 +17,13 @@ import (
 func governancePolicy(cfg *config.Config) governance.Policy {
 	g := cfg.Governance
 	return governance.Policy{ThresholdPct: g.ErrorRateThreshold, Window: g.Window.Duration, ReviewDue: g.ReviewDue.Duration}
+}
+
+// dashboardPolicy is what the governance dashboard judges by.
+func dashboardPolicy(cfg *config.Config) dashboard.Policy {
+	g := cfg.Governance
+	return dashboard.Policy{ThresholdPct: g.ErrorRateThreshold, Window: g.Window.Duration, ReviewDue: g.ReviewDue.Duration,
+		ResolutionSLA: g.ResolutionSLA.Duration, FinanceThreshold: g.FinanceThreshold}
 }
 
 // checkGovernance is the scheduled check of the partners' error rates.

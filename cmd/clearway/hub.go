@@ -212,6 +212,7 @@ func (h *Hub) openChannels() error {
 			PartnersDir: filepath.Join(cfg.DataDir, "partners"),
 			Partners:    partners,
 			ReasonCodes: cfg.Review.ReasonCodes,
+			Governance:  dashboardPolicy(cfg),
 			SessionIdle: cfg.HTTP.SessionIdle.Duration,
 			MaxUpload:   int64(cfg.HTTP.MaxUploadMB) << 20,
 			TLSCertFile: cfg.HTTP.TLSCertFile,

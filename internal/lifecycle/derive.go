@@ -31,6 +31,7 @@ func (t *Tables) Derive(r Readiness, msgs []Message) Result {
 		res.Messages = append(res.Messages, d.step(it))
 	}
 	res.Anomalies = d.anomalies
+	res.Milestones = d.log.m
 	res.Entries = d.statuses()
 	least, _ := leastAdvanced(res.Entries)
 	res.State = least.State
@@ -136,6 +137,7 @@ type derivation struct {
 	plan      entryPlan
 	entries   map[string]*facts
 	anomalies []Anomaly
+	log       milestoneLog
 }
 
 // entry returns the facts of entry n, empty at first.
@@ -176,7 +178,9 @@ func (d *derivation) step(it item) MessageOutcome {
 			Reason: fmt.Sprintf("no mapping for %s: state unchanged", describe(it.m))})
 	default:
 		out.Events = slices.Clone(it.res.events)
+		was := snapshotFacts(f)
 		out.Note = d.apply(f, it, n)
+		d.log.observe(n, it.m.At, was, f)
 	}
 	out.State = f.state(d.ready)
 	return out

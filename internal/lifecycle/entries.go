@@ -35,6 +35,9 @@ type Result struct {
 	// Anomalies are the findings, reviews and timeline notes the messages
 	// raised, in event-time order.
 	Anomalies []Anomaly
+	// Milestones are the first filing and release and every hold and
+	// exam period, in event time.
+	Milestones Milestones
 }
 
 // EntryStatus is the derived status of one customs entry.

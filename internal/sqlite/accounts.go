@@ -287,8 +287,8 @@ func (db *DB) AssignShipment(ctx context.Context, ref, partner, by string) error
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO parties (shipment_id, partner, why, updated_at) SELECT id, ?, 'assigned', updated_at FROM shipments WHERE id = ?
-		ON CONFLICT (partner, shipment_id) DO UPDATE SET why = 'assigned'`, partner, sid); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO parties (shipment_id, partner, why, updated_at, since) SELECT id, ?, 'assigned', updated_at, ? FROM shipments WHERE id = ?
+		ON CONFLICT (partner, shipment_id) DO UPDATE SET why = 'assigned'`, partner, db.now(), sid); err != nil {
 		return fmt.Errorf("assign %s to %s: %w", ShipmentRef(sid), partner, err)
 	}
 	after, _ := json.Marshal(map[string]string{"partner": partner})

@@ -378,6 +378,14 @@ func (a *assessment) save(s *snapshot, res lifecycle.Result, ready, readyOnce bo
 	entryJSON, _ := json.Marshal(extra)
 	findingsJSON, _ := json.Marshal(findings)
 	state := string(res.State)
+	if err := a.saveProfile(s, res, readyOnce, findings); err != nil {
+		return err
+	}
+	if state != s.state {
+		if err := a.recordSpan(s.id, state); err != nil {
+			return err
+		}
+	}
 	if state == s.state && ready == s.ready && readyOnce == s.readyOnce && string(entryJSON) == s.entry && string(findingsJSON) == s.findings && s.dataHash == s.storedHash {
 		return nil
 	}

@@ -101,11 +101,15 @@ func (a *assessment) mergeShipment(into, from int64) error {
 		`UPDATE manual_events SET shipment_id = ?1 WHERE shipment_id = ?2`,
 		`UPDATE OR IGNORE outbound_packets SET shipment_id = ?1 WHERE shipment_id = ?2`,
 		`DELETE FROM outbound_packets WHERE shipment_id = ?2`,
-		`INSERT OR IGNORE INTO parties (shipment_id, partner, why, updated_at) SELECT ?1, partner, why, updated_at FROM parties WHERE shipment_id = ?2`,
+		`INSERT OR IGNORE INTO parties (shipment_id, partner, why, updated_at, since) SELECT ?1, partner, why, updated_at, since FROM parties WHERE shipment_id = ?2`,
+		`UPDATE parties SET since = (SELECT MIN(since) FROM parties p WHERE p.partner = parties.partner AND p.shipment_id IN (?1, ?2)) WHERE shipment_id = ?1`,
 		`DELETE FROM parties WHERE shipment_id = ?2`,
 		`UPDATE questions SET shipment_id = ?1 WHERE shipment_id = ?2`,
 		`DELETE FROM separations WHERE a = ?2 OR b = ?2`,
 		`UPDATE shipments SET fields = (SELECT json_patch(f.fields, i.fields) FROM shipments f, shipments i WHERE f.id = ?2 AND i.id = ?1), updated_at = ?3 WHERE id = ?1`,
+		`DELETE FROM shipment_profiles WHERE shipment_id = ?2`,
+		`DELETE FROM state_spans WHERE shipment_id = ?2`,
+		`DELETE FROM hold_periods WHERE shipment_id = ?2`,
 		`DELETE FROM shipments WHERE id = ?2`,
 	} {
 		args := []any{into, from}

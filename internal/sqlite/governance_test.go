@@ -3,11 +3,14 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/clearway/clearway/internal/account"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/dashboard"
 	"github.com/clearway/clearway/internal/governance"
 )
 
@@ -57,5 +60,27 @@ func TestCheckGovernance(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT COUNT(*) FROM reviews WHERE kind = 'partner_error_rate'`); n != 1 {
 		t.Errorf("%d governance reviews, want 1", n)
+	}
+	// It shows on the governance dashboard: acme above the threshold with
+	// its open review and due time, beta's old rejection outside the window.
+	q := dashboard.Query{Name: "governance", From: now.AddDate(0, 0, -30), To: now}
+	policy := dashboard.Policy{ThresholdPct: 2, Window: 7 * 24 * time.Hour, ReviewDue: 48 * time.Hour, ResolutionSLA: 24 * time.Hour, FinanceThreshold: 10000}
+	in, err := db.View(account.Scope{Login: "ana", Role: account.Compliance}).DashboardInput(ctx, q, map[string]string{"acme": "supplier"}, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dashboard.Build(q, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := d.Find("error-rates").Rows
+	due := now.Add(-6 * time.Hour).Add(48 * time.Hour).Format("2006-01-02 15:04 UTC")
+	want := []any{"acme", 100, 3, 0, 3.0, 2.0, "yes", fmt.Sprintf("#%d", rs[0].ID), due}
+	if len(rows) != 1 || !reflect.DeepEqual(rows[0].Cells, want) {
+		t.Errorf("error-rate rows %+v, want one: %v", rows, want)
+	}
+	aging := d.Find("review-aging").Rows
+	if len(aging) != 1 || aging[0].Key != "partner_error_rate / acme" || aging[0].Cells[2] != 1 || aging[0].Cells[3] != 0 {
+		t.Errorf("review aging %+v, want acme's one open review, not overdue", aging)
 	}
 }

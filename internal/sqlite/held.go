@@ -185,7 +185,7 @@ func (in *Ingest) assessTouched() error {
 	// The partner that sent the file is party to every shipment it
 	// contributed to (PRODUCT.md §11.1).
 	for id := range in.touched {
-		if _, err := in.exec(`INSERT OR IGNORE INTO parties (shipment_id, partner, why, updated_at) SELECT id, ?, 'file', updated_at FROM shipments WHERE id = ?`, in.file.Partner, id); err != nil {
+		if _, err := in.exec(`INSERT OR IGNORE INTO parties (shipment_id, partner, why, updated_at, since) SELECT id, ?, 'file', updated_at, ? FROM shipments WHERE id = ?`, in.file.Partner, in.now, id); err != nil {
 			return fmt.Errorf("parties of %s: %w", ShipmentRef(id), err)
 		}
 	}

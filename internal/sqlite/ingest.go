@@ -313,6 +313,9 @@ func (in *Ingest) createShipment() (int64, error) {
 		return 0, fmt.Errorf("create shipment: %w", err)
 	}
 	in.shipmentMax = id
+	if _, err := in.exec(`INSERT INTO state_spans (shipment_id, state, since) VALUES (?, 'PLANNED', ?)`, id, in.now); err != nil {
+		return 0, fmt.Errorf("create shipment: %w", err)
+	}
 	if _, err := in.exec(`INSERT INTO identifiers (kind, value, shipment_id, file_id) VALUES ('shipment_ref', ?, ?, ?)`, ref, id, in.file.ID); err != nil {
 		return 0, fmt.Errorf("create shipment: %w", err)
 	}

@@ -108,7 +108,7 @@ func (db *DB) ReserveOutbound(ctx context.Context, r Reservation) error {
 				return fmt.Errorf("reserve %s/%s: %w", run.Partner, run.Job, err)
 			}
 			// The broker a packet goes to is party to its shipment.
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO parties (shipment_id, partner, why, updated_at) SELECT id, ?, 'outbound', updated_at FROM shipments WHERE id = ?`, run.Partner, p.ShipmentID); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO parties (shipment_id, partner, why, updated_at, since) SELECT id, ?, 'outbound', updated_at, ? FROM shipments WHERE id = ?`, run.Partner, formatTime(db.Now()), p.ShipmentID); err != nil {
 				return fmt.Errorf("reserve %s/%s: %w", run.Partner, run.Job, err)
 			}
 		}

@@ -17,7 +17,7 @@ const reassessBatch = 500
 // rulesLogicVersion names the generation of the checks and lifecycle code;
 // bump it when a release changes what a rule finds, so stores written by the
 // old code are re-assessed at the next start.
-const rulesLogicVersion = "2026-12-06 lifecycle v2, spine v2"
+const rulesLogicVersion = "2026-12-06 lifecycle v2, spine v2, dashboard profiles"
 
 // Fingerprint identifies what the rules decide: tolerances, triggers,
 // destination basis, code tables and the code version. Two rule sets with

@@ -69,6 +69,9 @@ func dropPOOnlyShipments(ctx context.Context, tx *sql.Tx, now string) error {
 		return err
 	}
 	for _, id := range ids {
+		if err := dropDerived(ctx, tx, id); err != nil {
+			return err
+		}
 		for _, q := range []string{`DELETE FROM identifiers WHERE shipment_id = ?`, `DELETE FROM links WHERE shipment_id = ?`,
 			`DELETE FROM parties WHERE shipment_id = ?`, `DELETE FROM shipments WHERE id = ?`} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {

@@ -44,7 +44,10 @@ type ShipmentFilter struct {
 	State, Partner, Q string
 	// Open leaves out shipments whose entries are over (released,
 	// finalized, closed, cancelled and the terminal exceptions).
-	Open   bool
+	Open bool
+	// IDs, when not nil, limits the list to these shipments (the ones
+	// behind a dashboard figure).
+	IDs    []int64
 	Limit  int
 	Cursor string
 }
@@ -97,6 +100,10 @@ func (v *View) Shipments(ctx context.Context, f ShipmentFilter) ([]PortfolioRow,
 	}
 	if f.Partner != "" {
 		where, args = append(where, `s.id IN (SELECT shipment_id FROM parties WHERE partner = ?)`), append(args, f.Partner)
+	}
+	if f.IDs != nil {
+		list, _ := json.Marshal(f.IDs)
+		where, args = append(where, `s.id IN (SELECT value FROM json_each(?))`), append(args, string(list))
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		// A prefix of the ref or of any identifier, as typed (upper case)

@@ -30,8 +30,7 @@ func (c *checker) checkDocuments() {
 			return
 		}
 		reported[doc] = true
-		c.add(RuleDocRequiredMissing, SeverityError, "documents", 0,
-			fmt.Sprintf("%s is missing: %s", docName(doc), why))
+		c.addMissingDoc(RuleDocRequiredMissing, doc, fmt.Sprintf("%s is missing: %s", docName(doc), why))
 	}
 	for _, doc := range required {
 		missing(doc, fmt.Sprintf("every %s-mode shipment needs one", modeName))
@@ -87,9 +86,8 @@ func (c *checker) checkDocuments() {
 	}
 	for _, doc := range order {
 		n := needs[doc]
-		c.add(RulePGADocMissing, SeverityError, "documents", 0,
-			fmt.Sprintf("%s is missing: required for HS chapter %s (invoice %s %s)",
-				docName(doc), strings.Join(n.chapters, ", "), plural(len(n.lines), "line", "lines"), strings.Join(n.lines, ", ")))
+		c.addMissingDoc(RulePGADocMissing, doc, fmt.Sprintf("%s is missing: required for HS chapter %s (invoice %s %s)",
+			docName(doc), strings.Join(n.chapters, ", "), plural(len(n.lines), "line", "lines"), strings.Join(n.lines, ", ")))
 	}
 }
 

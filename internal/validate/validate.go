@@ -63,6 +63,9 @@ type Finding struct {
 	Line int `json:"line"`
 	// Message says in plain English what is wrong, naming the values.
 	Message string `json:"message"`
+	// Document is the document type a missing-document finding asks for
+	// (DOC_REQUIRED_MISSING, PGA_DOC_MISSING), "" otherwise.
+	Document string `json:"document,omitempty"`
 }
 
 // Shipment is everything Check looks at for one shipment. Field maps hold
@@ -195,6 +198,11 @@ type checker struct {
 
 func (c *checker) add(rule, severity, field string, line int, msg string) {
 	c.findings = append(c.findings, Finding{Rule: rule, Severity: severity, Field: field, Line: line, Message: msg})
+}
+
+// addMissingDoc adds an error finding asking for document type doc.
+func (c *checker) addMissingDoc(rule, doc, msg string) {
+	c.findings = append(c.findings, Finding{Rule: rule, Severity: SeverityError, Field: "documents", Message: msg, Document: doc})
 }
 
 // field returns m[name] trimmed.

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/clearway/clearway/internal/lifecycle"
 	"github.com/clearway/clearway/internal/sqlite"
@@ -27,6 +29,9 @@ type portfolioData struct {
 	ShowPartnerFilter   bool
 	NextURL, FirstURL   string
 	Filtered, FirstPage bool
+	// Behind names the dashboard figure whose shipments are listed, and
+	// BackURL leads back to it.
+	Behind, BackURL string
 }
 
 // portfolioIdents are the identifier kinds the portfolio shows, in order.
@@ -42,13 +47,17 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	if all {
 		f.Open = false
 	}
+	behind, back, err := s.behindFigure(r, &f)
+	if err != nil {
+		return err
+	}
 	rows, next, err := viewOf(r).Shipments(r.Context(), f)
 	if err != nil {
 		return err
 	}
 	d := portfolioData{State: f.State, Partner: f.Partner, Q: f.Q, All: all, States: states, Partners: s.Partners,
 		ShowPartnerFilter: viewOf(r).Scope().All(), FirstPage: f.Cursor == "",
-		Filtered: f.State != "" || f.Partner != "" || f.Q != "" || all}
+		Filtered: f.State != "" || f.Partner != "" || f.Q != "" || all || behind != "", Behind: behind, BackURL: back}
 	for _, row := range rows {
 		pr := portfolioRow{PortfolioRow: row}
 		for _, k := range portfolioIdents {
@@ -67,6 +76,11 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	if all {
 		q.Set("all", "1")
 	}
+	for _, k := range []string{"dash", "section", "row", "from", "to", "mode", "chapter"} {
+		if v := r.URL.Query().Get(k); v != "" && behind != "" {
+			q.Set(k, v)
+		}
+	}
 	d.FirstURL = "/?" + q.Encode()
 	if next != "" {
 		q.Set("cursor", next)
@@ -74,4 +88,33 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.render(w, r, http.StatusOK, "portfolio", "Shipments", d)
 	return nil
+}
+
+// behindFigure limits f to the shipments behind a dashboard figure when
+// the request names one (dash, section, row, and the dashboard's range and
+// filters), and says which, with the way back.
+func (s *Server) behindFigure(r *http.Request, f *sqlite.ShipmentFilter) (behind, back string, err error) {
+	v := r.URL.Query()
+	if v.Get("dash") == "" {
+		return "", "", nil
+	}
+	d, err := s.buildDashboard(r, v.Get("dash"))
+	if err != nil {
+		return "", "", err
+	}
+	ids, ok := d.RowShipments(v.Get("section"), v.Get("row"))
+	if !ok {
+		return "", "", errNotFound
+	}
+	f.IDs, f.Open = append(make([]int64, 0, len(ids)), ids...), false
+	sec := d.Find(v.Get("section"))
+	bv := url.Values{}
+	for _, k := range []string{"from", "to", "partner", "mode", "chapter"} {
+		if v.Get(k) != "" {
+			bv.Set(k, v.Get(k))
+		}
+	}
+	back = "/dashboards?" + bv.Encode() + "#" + d.Name + "-" + sec.Key
+	return fmt.Sprintf("%s › %s › %s (%s to %s)", d.Title, sec.Title, v.Get("row"),
+		d.From.Format(time.DateOnly), d.To.Add(-time.Nanosecond).Format(time.DateOnly)), back, nil
 }

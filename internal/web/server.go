@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/archive"
+	"github.com/clearway/clearway/internal/dashboard"
 	"github.com/clearway/clearway/internal/defender"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/metrics"
@@ -50,6 +51,9 @@ type Server struct {
 	PartnersDir string
 	// Partners are the configured partners.
 	Partners []Partner
+	// Governance is the governance policy the governance dashboard judges
+	// by (config block governance).
+	Governance dashboard.Policy
 	// ReasonCodes are the review reason codes of the config.
 	ReasonCodes []string
 	// SessionIdle ends a session unused this long (default 12h).
@@ -142,6 +146,10 @@ func (s *Server) init() error {
 	if s.MaxUpload <= 0 {
 		s.MaxUpload = defaultMaxUpload
 	}
+	if s.Governance == (dashboard.Policy{}) {
+		s.Governance = dashboard.Policy{ThresholdPct: 2, Window: 7 * 24 * time.Hour, ReviewDue: 48 * time.Hour,
+			ResolutionSLA: 24 * time.Hour, FinanceThreshold: 10000}
+	}
 	if s.IngestWait <= 0 {
 		s.IngestWait = 10 * time.Second
 	}
@@ -213,6 +221,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /reviews/{id}/decide", s.page(s.decideForm))
 	mux.Handle("GET /files", s.page(s.filesPage))
 	mux.Handle("GET /files/{id}/report", s.page(s.reportPage))
+	mux.Handle("GET /dashboards", s.page(s.dashboardsPage))
 	mux.Handle("GET /tokens", s.page(s.tokensPage))
 	mux.Handle("POST /tokens", s.page(s.createTokenForm))
 	mux.Handle("POST /tokens/{id}/revoke", s.page(s.revokeTokenForm))
@@ -235,6 +244,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST "+v1+"/reviews/{id}/decision", s.api(s.apiDecide))
 	mux.Handle("GET "+v1+"/files", s.api(s.apiFiles))
 	mux.Handle("GET "+v1+"/files/{id}/report", s.api(s.apiReport))
+	mux.Handle("GET "+v1+"/dashboards", s.api(s.apiDashboards))
+	mux.Handle("GET "+v1+"/dashboards/{name}", s.api(s.apiDashboard))
 	mux.Handle("GET "+v1+"/tokens", s.api(s.apiTokens))
 	mux.Handle("POST "+v1+"/tokens", s.api(s.apiCreateToken))
 	mux.Handle("DELETE "+v1+"/tokens/{id}", s.api(s.apiRevokeToken))

@@ -39,7 +39,7 @@ type pages struct {
 }
 
 // pageNames are the page templates under templates/.
-var pageNames = []string{"login", "error", "portfolio", "workspace", "reviews", "files", "report", "tokens"}
+var pageNames = []string{"login", "error", "portfolio", "workspace", "reviews", "files", "report", "tokens", "dashboards"}
 
 // loadPages parses every page with the layout.
 func loadPages() (*pages, error) {

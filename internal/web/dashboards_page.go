@@ -1,0 +1,207 @@
+package web
+
+import (
+	"cmp"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/clearway/clearway/internal/dashboard"
+)
+
+// dashboardsData is what the dashboards page shows.
+type dashboardsData struct {
+	From, To, Partner, Mode, Chapter string
+	Partners                         []Partner
+	Modes                            []string
+	ShowPartnerFilter                bool
+	Boards                           []boardView
+}
+
+// boardView is one dashboard on the page.
+type boardView struct {
+	Name, Title, JSONURL string
+	Computed             time.Time
+	Sections             []sectionView
+}
+
+// sectionView is one section: its chart and its sortable table.
+type sectionView struct {
+	Anchor, Title, Note, CSVURL string
+	Chart                       template.HTML
+	Columns                     []columnView
+	Rows                        []rowView
+}
+
+type columnView struct {
+	Label, Unit, SortURL string
+	Num, Sorted, Desc    bool
+}
+
+type rowView struct {
+	Link  string // the shipments behind the row
+	Drill string // holds by product family: the chapter by heading
+	Cells []cellView
+}
+
+type cellView struct {
+	Text string
+	Num  bool
+}
+
+// dashboardsPage is GET /dashboards: every dashboard the user may see, for
+// one range and filter, each section a chart and a table.
+func (s *Server) dashboardsPage(w http.ResponseWriter, r *http.Request) error {
+	base := r.URL.Query()
+	d := dashboardsData{Partner: base.Get("partner"), Mode: base.Get("mode"), Chapter: base.Get("chapter"),
+		Partners: s.Partners, Modes: modes, ShowPartnerFilter: userOf(r).Partner == ""}
+	for _, name := range dashboard.Names {
+		if !visible(r, name) {
+			continue
+		}
+		b, err := s.buildDashboard(r, name)
+		if err != nil {
+			return err
+		}
+		d.From, d.To = b.From.Format(time.DateOnly), b.To.Add(-time.Nanosecond).Format(time.DateOnly)
+		d.Boards = append(d.Boards, boardOf(b, base))
+	}
+	s.render(w, r, http.StatusOK, "dashboards", "Dashboards", d)
+	return nil
+}
+
+// boardOf lays a dashboard out for the page.
+func boardOf(b *dashboard.Dashboard, base url.Values) boardView {
+	v := boardView{Name: b.Name, Title: b.Title, Computed: b.Computed, JSONURL: apiURL(b.Name, "", base)}
+	for i := range b.Sections {
+		sec := &b.Sections[i]
+		sortRows(b.Name, sec, base)
+		sv := sectionView{Anchor: b.Name + "-" + sec.Key, Title: sec.Title, Note: sec.Note,
+			CSVURL: apiURL(b.Name, sec.Key, base), Chart: chartSVG(b, sec, base)}
+		sortKey, desc := base.Get("sort"), base.Get("dir") == "desc"
+		for _, c := range sec.Columns {
+			id := b.Name + "." + sec.Key + "." + c.Key
+			next := url.Values{}
+			for k, vs := range base {
+				next[k] = vs
+			}
+			next.Set("sort", id)
+			next.Set("dir", "asc")
+			if c.Unit != "" && !(sortKey == id && !desc) {
+				next.Set("dir", "desc") // figures sort largest first
+			}
+			if sortKey == id && desc {
+				next.Set("dir", "asc")
+			}
+			sv.Columns = append(sv.Columns, columnView{Label: c.Label, Unit: unitText(c.Unit), Num: c.Unit != "",
+				SortURL: "/dashboards?" + next.Encode() + "#" + sv.Anchor, Sorted: sortKey == id, Desc: desc})
+		}
+		for _, row := range sec.Rows {
+			rv := rowView{}
+			if len(row.Shipments) > 0 || sec.Key == "error-rates" {
+				rv.Link = rowLink(b, sec, row.Key, base)
+			}
+			if b.Name == "holds-by-route" && sec.Key == "families" && base.Get("chapter") == "" && row.Key != "?" {
+				drill := url.Values{}
+				for k, vs := range base {
+					drill[k] = vs
+				}
+				drill.Set("chapter", row.Key)
+				rv.Drill = "/dashboards?" + drill.Encode() + "#" + sv.Anchor
+			}
+			for j, c := range row.Cells {
+				rv.Cells = append(rv.Cells, cellView{Text: cmp.Or(dashboard.Text(c), "–"), Num: sec.Columns[j].Unit != ""})
+			}
+			sv.Rows = append(sv.Rows, rv)
+		}
+		v.Sections = append(v.Sections, sv)
+	}
+	return v
+}
+
+// sortRows orders a section's rows by the column the request names
+// (sort=<dashboard>.<section>.<column>, dir=asc|desc); no data sorts last.
+func sortRows(name string, sec *dashboard.Section, base url.Values) {
+	prefix := name + "." + sec.Key + "."
+	col, ok := strings.CutPrefix(base.Get("sort"), prefix)
+	if !ok {
+		return
+	}
+	j := slices.IndexFunc(sec.Columns, func(c dashboard.Column) bool { return c.Key == col })
+	if j < 0 {
+		return
+	}
+	desc := base.Get("dir") == "desc"
+	slices.SortStableFunc(sec.Rows, func(a, b dashboard.Row) int {
+		x, y := a.Cells[j], b.Cells[j]
+		switch {
+		case x == nil && y == nil:
+			return 0
+		case x == nil:
+			return 1
+		case y == nil:
+			return -1
+		}
+		c := compareCells(x, y)
+		if desc {
+			c = -c
+		}
+		return c
+	})
+}
+
+func compareCells(x, y any) int {
+	xs, xok := x.(string)
+	ys, yok := y.(string)
+	if xok && yok {
+		return strings.Compare(xs, ys)
+	}
+	return cmp.Compare(cellNumber(x), cellNumber(y))
+}
+
+func cellNumber(c any) float64 {
+	switch v := c.(type) {
+	case int:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return 0
+}
+
+// apiURL is the API address of a dashboard (JSON) or of one section (CSV).
+func apiURL(name, section string, base url.Values) string {
+	v := url.Values{}
+	for _, k := range []string{"from", "to", "partner", "mode", "chapter"} {
+		if base.Get(k) != "" {
+			v.Set(k, base.Get(k))
+		}
+	}
+	if section != "" {
+		v.Set("format", "csv")
+		v.Set("section", section)
+	}
+	u := "/api/v1/dashboards/" + name
+	if len(v) > 0 {
+		u += "?" + v.Encode()
+	}
+	return u
+}
+
+// unitText is how a column's unit reads in its header.
+func unitText(u string) string {
+	switch u {
+	case "hours":
+		return "h"
+	case "days":
+		return "days"
+	case "percent":
+		return "%"
+	case "per_100":
+		return "per 100"
+	}
+	return ""
+}
