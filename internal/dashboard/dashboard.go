@@ -32,6 +32,10 @@ type Query struct {
 	Partner  string    // only shipments this partner is party to, "" for all
 	Mode     string    // only shipments of this mode, "" for all
 	Chapter  string    // holds-by-route: the HS chapter to show by heading
+	// AsOf is the instant the "now" figures (age in state, days held, age
+	// of open reviews) are computed at; zero for the current time. A CSV
+	// asked with the JSON's computed_at matches that JSON.
+	AsOf time.Time
 }
 
 // Days is the default range: the 30 days up to now.

@@ -19,6 +19,9 @@ func (v *View) DashboardInput(ctx context.Context, q dashboard.Query, roles map[
 	}
 	l := &dashLoader{ctx: ctx, db: v.db.db, q: q, from: formatTime(q.From), to: formatTime(q.To)}
 	in := &dashboard.Input{Now: v.db.Now().UTC(), Roles: roles, Policy: policy}
+	if !q.AsOf.IsZero() {
+		in.Now = q.AsOf.UTC()
+	}
 	l.cohort = l.shipmentSet()
 	needs := dashboard.NeedsOf(q.Name)
 	steps := []struct {

@@ -49,6 +49,11 @@ func (s *Server) dashboardQuery(r *http.Request, name string) (dashboard.Query, 
 	case q.Mode != "" && !slices.Contains(modes, q.Mode):
 		return q, clearway.Errorf(clearway.EINVALID, "mode %q: one of %s", q.Mode, strings.Join(modes, ", "))
 	}
+	if a := v.Get("as_of"); a != "" {
+		if q.AsOf, err = time.Parse(time.RFC3339Nano, a); err != nil || q.AsOf.After(now) || now.Sub(q.AsOf) > 24*time.Hour {
+			return q, clearway.Errorf(clearway.EINVALID, "as_of %q: a time (RFC 3339) within the last 24 hours, such as a dashboard's computed_at", a)
+		}
+	}
 	if p := userOf(r).Partner; p != "" {
 		q.Partner = p
 	}
@@ -166,6 +171,7 @@ func rowLink(d *dashboard.Dashboard, sec *dashboard.Section, key string, base ur
 			v.Set(k, base.Get(k))
 		}
 	}
+	v.Set("as_of", d.Computed.Format(time.RFC3339Nano))
 	v.Set("dash", d.Name)
 	v.Set("section", sec.Key)
 	v.Set("row", key)

@@ -75,12 +75,12 @@ func (s *Server) dashboardsPage(w http.ResponseWriter, r *http.Request) error {
 
 // boardOf lays a dashboard out for the page.
 func boardOf(b *dashboard.Dashboard, base url.Values) boardView {
-	v := boardView{Name: b.Name, Title: b.Title, Computed: b.Computed, JSONURL: apiURL(b.Name, "", base)}
+	v := boardView{Name: b.Name, Title: b.Title, Computed: b.Computed, JSONURL: apiURL(b, "", base)}
 	for i := range b.Sections {
 		sec := &b.Sections[i]
 		sortRows(b.Name, sec, base)
 		sv := sectionView{Anchor: b.Name + "-" + sec.Key, Title: sec.Title, Note: sec.Note,
-			CSVURL: apiURL(b.Name, sec.Key, base), Chart: chartSVG(b, sec, base)}
+			CSVURL: apiURL(b, sec.Key, base), Chart: chartSVG(b, sec, base)}
 		sortKey, desc := base.Get("sort"), base.Get("dir") == "desc"
 		for _, c := range sec.Columns {
 			id := b.Name + "." + sec.Key + "." + c.Key
@@ -172,19 +172,22 @@ func cellNumber(c any) float64 {
 	return 0
 }
 
-// apiURL is the API address of a dashboard (JSON) or of one section (CSV).
-func apiURL(name, section string, base url.Values) string {
+// apiURL is the API address of a dashboard (JSON) or of one section
+// (CSV), as of the instant the page computed it, so the download shows
+// what the page showed.
+func apiURL(b *dashboard.Dashboard, section string, base url.Values) string {
 	v := url.Values{}
 	for _, k := range []string{"from", "to", "partner", "mode", "chapter"} {
 		if base.Get(k) != "" {
 			v.Set(k, base.Get(k))
 		}
 	}
+	v.Set("as_of", b.Computed.Format(time.RFC3339Nano))
 	if section != "" {
 		v.Set("format", "csv")
 		v.Set("section", section)
 	}
-	u := "/api/v1/dashboards/" + name
+	u := "/api/v1/dashboards/" + b.Name
 	if len(v) > 0 {
 		u += "?" + v.Encode()
 	}
