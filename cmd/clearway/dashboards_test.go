@@ -16,9 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/clearway/clearway/internal/dashboard"
+	"github.com/clearway/clearway/internal/testutil/browser"
 )
 
 // dashShipment is one ACME shipment of the dashboard scenario: a PO from
@@ -44,6 +46,7 @@ type dashScenario struct {
 	anchor   time.Time
 	betaRef  string
 	queryStr string
+	ana      string // Ana's API token
 }
 
 func (s *dashScenario) write(name string, body []byte) string {
@@ -178,6 +181,7 @@ func TestDashboardScenario(t *testing.T) {
 		t.Fatalf("governance check: %s%s", out, errOut)
 	}
 	ana := apiToken(t, d, "ana")
+	s.ana = ana
 	fc := apiToken(t, d, "fc")
 	// Ana asks FastClear about A1 and A2; FastClear answers the first.
 	var asked []string
@@ -311,6 +315,7 @@ func TestDashboardScenario(t *testing.T) {
 			checkCSV(t, base, ana, name, s.queryStr)
 		}
 	})
+	t.Run("browser", func(t *testing.T) { dashboardsInBrowser(t, base, s) })
 	t.Run("supplier sees its own", func(t *testing.T) {
 		sam := apiToken(t, d, "sam")
 		r := dashRows(t, base, sam, "readiness-by-supplier", s.queryStr)["suppliers"]
@@ -472,4 +477,65 @@ func keys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// chartState is what the page's charts look like in the browser.
+type chartState struct {
+	Charts  int      `json:"charts"`
+	Visible int      `json:"visible"`
+	Boards  []string `json:"boards"`
+}
+
+// dashboardsInBrowser opens the dashboards in headless Chromium as Ana and
+// as Sam (ACME's supplier user): every chart drawn and visible, a figure
+// leading to the shipments behind it, and screenshots of each.
+func dashboardsInBrowser(t *testing.T, base string, s *dashScenario) {
+	b := &tab{t: t, ctx: browser.New(t), base: base}
+	shots := browser.Dir(t)
+	b.login("ana")
+	if st := b.open("/dashboards?" + s.queryStr); st != http.StatusOK {
+		t.Fatalf("GET /dashboards: %d", st)
+	}
+	js := `(() => { const svgs = [...document.querySelectorAll("figure.chart-wrap svg")];
+		return {charts: svgs.length, visible: svgs.filter(e => { const r = e.getBoundingClientRect(); return r.width > 100 && r.height > 40; }).length,
+			boards: [...document.querySelectorAll("section.board h2")].map(h => h.textContent)}; })()`
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[chartState](js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every section with rows draws a chart, except the delay-cost inputs.
+	want := 0
+	for _, name := range dashboard.Names {
+		for _, sec := range getDash(t, base, s.ana, name, s.queryStr).Sections {
+			if len(sec.Rows) > 0 && sec.Key != "delay-cost" {
+				want++
+			}
+		}
+	}
+	if len(got.Boards) != len(dashboard.Names) || got.Charts != want || got.Visible != want {
+		t.Errorf("dashboards page: %+v, want six dashboards and %d charts, all visible", got, want)
+	}
+	browser.Screenshot(t, b.ctx, shots, "dashboards")
+	for _, name := range dashboard.Names {
+		browser.ScreenshotOf(t, b.ctx, shots, "dashboard-"+name, "#"+name)
+	}
+
+	// The held entry's value at risk leads to that shipment alone.
+	a3 := s.show(s.ships[2].bl)["ref"].(string)
+	b.do("follow the value at risk", chromedp.Click(chromedp.CSS(`#governance-value-at-risk tbody th a`)),
+		chromedp.WaitVisible(chromedp.CSS(".flash-info")))
+	text := b.text()
+	if !strings.Contains(text, "Value at risk") || !strings.Contains(text, a3) || strings.Contains(text, s.betaRef) {
+		t.Errorf("the value-at-risk link shows:\n%s\nwant %s alone, named as the figure behind it", text, a3)
+	}
+	browser.Screenshot(t, b.ctx, shots, "dashboard-figure-shipments")
+	b.logout()
+
+	b.login("sam")
+	b.open("/dashboards?" + s.queryStr)
+	text = b.text()
+	if strings.Contains(text, "Governance") || strings.Contains(text, "beta") || !strings.Contains(text, "acme") {
+		t.Errorf("sam's dashboards show another partner or the governance board:\n%s", text)
+	}
+	browser.Screenshot(t, b.ctx, shots, "dashboards-supplier")
 }

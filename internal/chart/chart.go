@@ -15,6 +15,7 @@ import (
 	"hash/fnv"
 	"math"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -149,8 +150,25 @@ func esc(s string) string {
 	return b.String()
 }
 
-// textWidth estimates the rendered width of s at 12px.
-func textWidth(s string) float64 { return float64(utf8.RuneCountInString(s) * charWidth) }
+// textWidth estimates the rendered width of s at 12px in a sans-serif
+// face: capitals and wide letters take more room than lower case, and
+// narrow ones less, so that "DOC_REQUIRED_MISSING" is not clipped.
+func textWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		switch {
+		case strings.ContainsRune("MWmw", r):
+			w += 10
+		case unicode.IsUpper(r) || r == '_' || r == '%':
+			w += 8.5
+		case strings.ContainsRune("iljtfI.,:;'|! ", r):
+			w += 4
+		default:
+			w += charWidth
+		}
+	}
+	return w
+}
 
 // truncate shortens s to at most maxChars runes, ending in "…" when cut.
 func truncate(s string, maxChars int) (string, bool) {

@@ -8,8 +8,9 @@ import (
 
 // niceTicks returns axis ticks from 0 to at least max in equal steps of 1, 2,
 // 2.5 or 5 × 10^n, 4 to 6 of them. When integral (counts), a fractional step
-// is passed over for the next whole one if that still gives 4 ticks, so that
-// an axis of shipments reads 0, 5, 10, 15 rather than 0, 2.5, …, 12.5. A max
+// is passed over for the next whole one, so that an axis of shipments reads
+// 0, 5, 10, 15 rather than 0, 2.5, …, 12.5, and 0, 1, 2 rather than 0, 0.5,
+// …, 2 (fewer ticks, but no half shipments). A max
 // of 0 or less gives the ticks for 1; a max beyond 1e300 is treated as 1e300
 // so that ticks stay finite.
 func niceTicks(max float64, integral bool) []float64 {
@@ -31,10 +32,10 @@ func niceTicks(max float64, integral bool) []float64 {
 				first = ticks
 			}
 			switch {
-			case !integral || intervals < 3:
-				return first
-			case ticks[1] == math.Trunc(ticks[1]):
+			case integral && ticks[1] == math.Trunc(ticks[1]):
 				return ticks
+			case !integral:
+				return first
 			}
 		}
 	}

@@ -164,7 +164,7 @@ func handler(risk, threshold float64) string {
 
 // durationText says a duration as people do: "7 days", "48 hours".
 func durationText(d time.Duration) string {
-	if d >= 24*time.Hour && d%(24*time.Hour) == 0 && d != 48*time.Hour {
+	if d > 48*time.Hour && d%(24*time.Hour) == 0 {
 		return fmt.Sprintf("%d days", d/(24*time.Hour))
 	}
 	return fmt.Sprintf("%g hours", d.Hours())

@@ -27,7 +27,7 @@ func readinessBySupplier(q Query, in *Input) []Section {
 	for i := range in.Shipments {
 		s := &in.Shipments[i]
 		for _, p := range partiesOf(s, in.Roles, "supplier") {
-			if !inRange(p.Since, q.From, q.To) {
+			if !inRange(p.Since, q.From, q.To) || (onlyOwn(q, in, "supplier") && p.Partner != q.Partner) {
 				continue
 			}
 			r := get(p.Partner)
@@ -45,7 +45,7 @@ func readinessBySupplier(q Query, in *Input) []Section {
 	}
 	files := map[string]Files{}
 	for _, f := range in.Files {
-		if in.Roles[f.Partner] == "supplier" && (q.Partner == "" || f.Partner == q.Partner) {
+		if in.Roles[f.Partner] == "supplier" && (!onlyOwn(q, in, "supplier") || f.Partner == q.Partner) {
 			files[f.Partner] = f
 			get(f.Partner)
 		}

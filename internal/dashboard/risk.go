@@ -8,7 +8,7 @@ import (
 func valueAtRisk(in *Input, held []heldEntry) Section {
 	sec := Section{Key: "value-at-risk", Title: "Value at risk: entries held now",
 		Note: fmt.Sprintf("Each entry with an active hold or exam: its invoice value × the days since its earliest active hold or exam. "+
-			"Under %s per cycle finance handles the overrun, from it on operations. Values are as invoiced, not converted.", money(in.Policy.FinanceThreshold)),
+			"Under %s per cycle finance handles the overrun, from it on operations. Values are as invoiced, not converted.", Money(in.Policy.FinanceThreshold)),
 		Columns: []Column{{"shipment", "Shipment", ""}, {"state", "State", ""}, {"value", "Invoice value", "value"}, {"currency", "Currency", ""},
 			{"days_held", "Days held", "days"}, {"value_at_risk", "Value at risk", "value"}, {"handled_by", "Handled by", ""}},
 		Chart: Chart{Kind: "bars", Unit: "value × days"}}
@@ -78,8 +78,8 @@ func delayCost(q Query, in *Input, held []heldEntry) Section {
 	sec := Section{Key: "delay-cost", Title: "Delay cost (seed formula)",
 		Note: fmt.Sprintf("Delay cost = daily shipment volume × average shipment value × days of delay = %.2f/day × %s × %.2f days = %s. "+
 			"Volume: shipments created in the range over its days; average value: of those with an invoice value; days of delay: the mean days held of the entries held now.",
-			volume, money(average), delay, money(cost)),
-		Columns: []Column{{"input", "Input", ""}, {"value", "Value", ""}, {"how", "From", ""}},
+			volume, Money(average), delay, Money(cost)),
+		Columns: []Column{{"input", "Input", ""}, {"value", "Value", "value"}, {"how", "From", ""}},
 		Rows: []Row{
 			{Key: "daily_volume", Cells: []any{"daily shipment volume", round2(volume), fmt.Sprintf("%d shipments over %.2f days", n, rangeDays)}},
 			{Key: "average_value", Cells: []any{"average shipment value", round2(average), fmt.Sprintf("%d shipments with an invoice value", valued)}},
@@ -89,8 +89,8 @@ func delayCost(q Query, in *Input, held []heldEntry) Section {
 	return sec
 }
 
-// money writes an amount with thousands separators: 12,500.00.
-func money(x float64) string {
+// Money writes an amount with thousands separators: 12,500.00.
+func Money(x float64) string {
 	s := fmt.Sprintf("%.2f", x)
 	whole, frac, _ := strings.Cut(s, ".")
 	neg := strings.HasPrefix(whole, "-")

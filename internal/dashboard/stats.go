@@ -96,3 +96,10 @@ func partiesOf(s *Shipment, roles map[string]string, role string) []Party {
 	}
 	return out
 }
+
+// onlyOwn reports whether the query asks for a partner of role: then the
+// rows about partners of that role are its own alone (the shipments are
+// already limited to those it is party to).
+func onlyOwn(q Query, in *Input, role string) bool {
+	return q.Partner != "" && in.Roles[q.Partner] == role
+}

@@ -17,7 +17,7 @@ func (v *View) DashboardInput(ctx context.Context, q dashboard.Query, roles map[
 	if !v.scope.All() {
 		q.Partner = v.scope.Partner
 	}
-	l := &dashLoader{ctx: ctx, db: v.db.db, q: q, from: formatTime(q.From), to: formatTime(q.To)}
+	l := &dashLoader{ctx: ctx, db: v.db.db, q: q, from: formatTime(q.From), to: formatTime(q.To), own: !v.scope.All() || q.Name == "governance" && q.Partner != ""}
 	in := &dashboard.Input{Now: v.db.Now().UTC(), Roles: roles, Policy: policy}
 	if !q.AsOf.IsZero() {
 		in.Now = q.AsOf.UTC()
@@ -57,6 +57,7 @@ type dashLoader struct {
 	db       *sql.DB
 	q        dashboard.Query
 	from, to string
+	own      bool   // only the partner asked for: its files, its error-rate review
 	cohort   string // SELECT of the ids of the shipments the dashboard reads
 	args     []any  // cohort's arguments
 }
@@ -249,9 +250,11 @@ func (l *dashLoader) files(from, to time.Time) ([]dashboard.Files, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files are per partner: a broker's or supplier's user sees its own
+	// (the web forces the partner); staff see every partner's.
 	var out []dashboard.Files
 	for _, c := range counts {
-		if l.q.Partner == "" || c.Partner == l.q.Partner {
+		if !l.own || c.Partner == l.q.Partner {
 			out = append(out, dashboard.Files{Partner: c.Partner, Received: c.Received, Rejected: c.Rejected, WithErrors: c.WithErrors})
 		}
 	}

@@ -31,6 +31,7 @@ type boardView struct {
 // sectionView is one section: its chart and its sortable table.
 type sectionView struct {
 	Anchor, Title, Note, CSVURL string
+	Fold                        bool // a long table shown folded under its chart
 	Chart                       template.HTML
 	Columns                     []columnView
 	Rows                        []rowView
@@ -79,9 +80,12 @@ func boardOf(b *dashboard.Dashboard, base url.Values) boardView {
 	for i := range b.Sections {
 		sec := &b.Sections[i]
 		sortRows(b.Name, sec, base)
-		sv := sectionView{Anchor: b.Name + "-" + sec.Key, Title: sec.Title, Note: sec.Note,
+		sv := sectionView{Anchor: b.Name + "-" + sec.Key, Title: sec.Title, Note: sec.Note, Fold: len(sec.Rows) > foldRows && sec.Chart.Kind != "",
 			CSVURL: apiURL(b, sec.Key, base), Chart: chartSVG(b, sec, base)}
 		sortKey, desc := base.Get("sort"), base.Get("dir") == "desc"
+		if strings.HasPrefix(sortKey, b.Name+"."+sec.Key+".") {
+			sv.Fold = false // the table the reader is sorting stays open
+		}
 		for _, c := range sec.Columns {
 			id := b.Name + "." + sec.Key + "." + c.Key
 			next := url.Values{}
@@ -113,7 +117,7 @@ func boardOf(b *dashboard.Dashboard, base url.Values) boardView {
 				rv.Drill = "/dashboards?" + drill.Encode() + "#" + sv.Anchor
 			}
 			for j, c := range row.Cells {
-				rv.Cells = append(rv.Cells, cellView{Text: cmp.Or(dashboard.Text(c), "–"), Num: sec.Columns[j].Unit != ""})
+				rv.Cells = append(rv.Cells, cellView{Text: cellText(c, sec.Columns[j].Unit), Num: sec.Columns[j].Unit != ""})
 			}
 			sv.Rows = append(sv.Rows, rv)
 		}
@@ -121,6 +125,9 @@ func boardOf(b *dashboard.Dashboard, base url.Values) boardView {
 	}
 	return v
 }
+
+// foldRows is how many rows a table under a chart shows unfolded.
+const foldRows = 15
 
 // sortRows orders a section's rows by the column the request names
 // (sort=<dashboard>.<section>.<column>, dir=asc|desc); no data sorts last.
@@ -192,6 +199,15 @@ func apiURL(b *dashboard.Dashboard, section string, base url.Values) string {
 		u += "?" + v.Encode()
 	}
 	return u
+}
+
+// cellText writes a cell for the page: amounts with thousands separators
+// and cents, no data as a dash.
+func cellText(c any, unit string) string {
+	if f, ok := c.(float64); ok && unit == "value" {
+		return dashboard.Money(f)
+	}
+	return cmp.Or(dashboard.Text(c), "–")
 }
 
 // unitText is how a column's unit reads in its header.

@@ -85,3 +85,19 @@ func Screenshot(tb testing.TB, ctx context.Context, dir, name string) string {
 	tb.Logf("screenshot: %s", p)
 	return p
 }
+
+// ScreenshotOf saves a PNG of the first element matching the CSS selector
+// (a long page is easier to look at a part at a time).
+func ScreenshotOf(tb testing.TB, ctx context.Context, dir, name, selector string) string {
+	tb.Helper()
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(selector)))
+	if err != nil {
+		tb.Fatalf("screenshot %s of %s: %v", name, selector, err)
+	}
+	p := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("screenshot: %s", p)
+	return p
+}
