@@ -161,8 +161,8 @@ type fakeStore struct {
 	before                time.Time
 }
 
-func (s *fakeStore) OpenReviewCounts(ctx context.Context, overdueBefore time.Time) (map[string]int, map[string]int, error) {
-	s.before = overdueBefore
+func (s *fakeStore) OpenReviewCounts(ctx context.Context, now time.Time, sla time.Duration) (map[string]int, map[string]int, error) {
+	s.before = now.Add(-sla)
 	return s.open, s.overdue, s.err
 }
 

@@ -12,8 +12,9 @@ import (
 // implements it.
 type Store interface {
 	// OpenReviewCounts counts open reviews by kind, and those of them
-	// opened before overdueBefore.
-	OpenReviewCounts(ctx context.Context, overdueBefore time.Time) (open, overdue map[string]int, err error)
+	// overdue at now: past their own due time, or without one opened more
+	// than sla ago.
+	OpenReviewCounts(ctx context.Context, now time.Time, sla time.Duration) (open, overdue map[string]int, err error)
 	// ShipmentStateCounts counts shipments (entries) by lifecycle state.
 	ShipmentStateCounts(ctx context.Context) (map[string]int, error)
 }
@@ -69,7 +70,7 @@ func (c *StoreCollector) Collect(ch chan<- prometheus.Metric) {
 	if after <= 0 {
 		after = DefaultOverdueAfter
 	}
-	open, overdue, err := c.Store.OpenReviewCounts(ctx, now().Add(-after))
+	open, overdue, err := c.Store.OpenReviewCounts(ctx, now(), after)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(reviewsOpenDesc, err)
 	} else {

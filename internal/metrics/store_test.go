@@ -59,12 +59,13 @@ func TestStoreCollector_SQLite(t *testing.T) {
 		t.Errorf("reviews overdue = %v (found %v), want 1 (opened 72h ago)", got, ok)
 	}
 
-	// With a 96 h threshold the same review is not overdue yet.
+	// A 96 h SLA does not change that: the review's own due time (48 h
+	// after opening) has passed.
 	_, reg = MustNew(t)
 	reg.MustRegister(&metrics.StoreCollector{Store: db, OverdueAfter: 96 * time.Hour})
 	fams = scrape(t, reg)
-	if got, ok := value(fams, "clearway_reviews_overdue", kind); !ok || got != 0 {
-		t.Errorf("reviews overdue (96h) = %v (found %v), want 0", got, ok)
+	if got, ok := value(fams, "clearway_reviews_overdue", kind); !ok || got != 1 {
+		t.Errorf("reviews overdue (96h SLA) = %v (found %v), want 1: due 48 h after opening", got, ok)
 	}
 	if _, ok := fams["clearway_entries"]; ok {
 		t.Errorf("entries reported for a store without shipments: %v", fams["clearway_entries"])

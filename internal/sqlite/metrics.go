@@ -7,10 +7,13 @@ import (
 )
 
 // OpenReviewCounts counts the open reviews by kind, and those of them
-// opened before overdueBefore (the Prometheus scrape's figures).
-func (db *DB) OpenReviewCounts(ctx context.Context, overdueBefore time.Time) (open, overdue map[string]int, err error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT kind, COUNT(*), SUM(created_at < ?) FROM reviews
-		WHERE status = 'open' GROUP BY kind`, formatTime(overdueBefore))
+// overdue at now: past their due time (partner_error_rate reviews carry
+// one), or opened more than sla ago (the Prometheus scrape's figures; the
+// governance dashboard counts alike).
+func (db *DB) OpenReviewCounts(ctx context.Context, now time.Time, sla time.Duration) (open, overdue map[string]int, err error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT kind, COUNT(*),
+		SUM(CASE WHEN COALESCE(due_at, '') != '' THEN due_at < ?1 ELSE created_at < ?2 END) FROM reviews
+		WHERE status = 'open' GROUP BY kind`, formatTime(now), formatTime(now.Add(-sla)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("count open reviews: %w", err)
 	}
