@@ -123,6 +123,7 @@ type q interface {
 
 // assessment carries one run of the rules from read to write.
 type assessment struct {
+	db      *DB
 	ctx     context.Context
 	tx      q
 	layouts *layouts
@@ -139,7 +140,7 @@ func (db *DB) newAssessment(ctx context.Context, tx q, now, actor string, fileID
 	if err != nil {
 		return nil, err
 	}
-	return &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: now, actor: actor, fileID: fileID}, nil
+	return &assessment{db: db, ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: now, actor: actor, fileID: fileID}, nil
 }
 
 // assess re-runs the pre-file checks and the entry lifecycle on each of the
@@ -223,7 +224,7 @@ func (a *assessment) assessLoaded(shipment int64) error {
 		base = lifecycle.DocsIncomplete
 	}
 	res := a.rules.Codes.Derive(lifecycle.Readiness{State: base, EverReady: s.readyOnce || ready}, msgs)
-	anomalies, err := a.recordLifecycle(shipment, res, origins)
+	anomalies, err := a.recordLifecycle(shipment, s.mode(), res, origins)
 	if err != nil {
 		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
 	}
@@ -343,6 +344,13 @@ func (a *assessment) openReview(kind string, shipment int64, subject, summary st
 		return fmt.Errorf("open review: %w", err)
 	}
 	id, _ := res.LastInsertId()
+	sender, err := filePartner(a.ctx, a.tx, fileID)
+	if err != nil {
+		return err
+	}
+	if err := a.db.raiseReview(a.ctx, a.tx, a.now, id, kind, shipment, sender, summary); err != nil {
+		return err
+	}
 	return a.audit("review", id, "create", nil, detail)
 }
 
@@ -379,6 +387,9 @@ func (a *assessment) save(s *snapshot, res lifecycle.Result, ready, readyOnce bo
 	findingsJSON, _ := json.Marshal(findings)
 	state := string(res.State)
 	if err := a.saveProfile(s, res, readyOnce, findings); err != nil {
+		return err
+	}
+	if err := a.raiseFindings(s, findings); err != nil {
 		return err
 	}
 	if state != s.state {

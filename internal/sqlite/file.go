@@ -99,7 +99,19 @@ func (db *DB) UpdateFileState(ctx context.Context, id int64, state clearway.File
 	if !state.Valid() {
 		return clearway.Errorf(clearway.EINVALID, "unknown file state %q", state)
 	}
-	return db.setFileState(ctx, db.db, id, state, errText)
+	if state != clearway.FileRejected {
+		return db.setFileState(ctx, db.db, id, state, errText)
+	}
+	// A rejection notifies in the same transaction.
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := db.setFileState(ctx, tx, id, state, errText); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // setFileState is UpdateFileState on a given connection or transaction.
@@ -113,6 +125,9 @@ func (db *DB) setFileState(ctx context.Context, tx q, id int64, state clearway.F
 		return fmt.Errorf("update file %d: %w", id, err)
 	} else if n == 0 {
 		return clearway.Errorf(clearway.ENOTFOUND, "file %d not found", id)
+	}
+	if state == clearway.FileRejected {
+		return db.raiseFileRejected(ctx, tx, id, errText)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/governance"
+	"github.com/clearway/clearway/internal/notify"
 )
 
 // ReviewPartnerErrorRate is the review a partner's error rate above the
@@ -84,7 +85,23 @@ func (db *DB) CheckGovernance(ctx context.Context, p governance.Policy) (*Govern
 		if err := auditTx(ctx, tx, formatTime(now), "system", "review", id, "create", nil, detail); err != nil {
 			return nil, err
 		}
+		if err := db.raiseBreach(ctx, tx, formatTime(now), id, b, p); err != nil {
+			return nil, err
+		}
 		check.Opened = append(check.Opened, b)
 	}
 	return check, tx.Commit()
+}
+
+// raiseBreach raises partner_error_rate and the review_opened of its
+// review.
+func (db *DB) raiseBreach(ctx context.Context, tx q, now string, review int64, b governance.Breach, p governance.Policy) error {
+	rate := b.RatePct
+	summary := b.Summary(p.ThresholdPct)
+	ev := notify.Event{Key: fmt.Sprintf("partner_error_rate:%d", review), Type: notify.EventPartnerErrorRate, At: b.To, Sender: b.Partner,
+		ReviewKind: ReviewPartnerErrorRate, ReviewID: review, Amount: &rate, Summary: summary}
+	if err := db.raise(ctx, tx, now, ev, 0); err != nil {
+		return err
+	}
+	return db.raiseReview(ctx, tx, now, review, ReviewPartnerErrorRate, 0, b.Partner, summary)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/clearway/clearway/internal/notify"
 	"strings"
 	"time"
 
@@ -82,6 +83,13 @@ func (v *View) Ask(ctx context.Context, ref, about, text string) (*Question, err
 	qid, _ := res.LastInsertId()
 	after, _ := json.Marshal(map[string]string{"shipment": ShipmentRef(id), "about": about, "text": text})
 	if err := auditTx(ctx, tx, now, v.scope.Actor(), "question", qid, "create", nil, after); err != nil {
+		return nil, err
+	}
+	at, _ := parseTime(now)
+	ev := notify.Event{Key: fmt.Sprintf("question:%d", qid), Type: notify.EventQuestionAsked, At: at, Shipment: ShipmentRef(id),
+		AskedBy: "user:" + v.scope.Login, AskedPartner: v.scope.Partner, Sender: v.scope.Partner, QuestionID: qid,
+		Summary: fmt.Sprintf("%s asked about %s: %s", v.scope.Login, ShipmentRef(id), firstLine(text, 100))}
+	if err := v.db.raise(ctx, tx, now, ev, id); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {

@@ -107,7 +107,7 @@ func (db *DB) ReassessAll(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		a := &assessment{ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: db.now(), actor: "system"}
+		a := &assessment{db: db, ctx: ctx, tx: tx, layouts: db.layouts, rules: rules, now: db.now(), actor: "system"}
 		if err := a.assess(ids); err != nil {
 			tx.Rollback()
 			return n, err

@@ -260,6 +260,9 @@ func (in *Ingest) openFileReview(kind string, shipment int64, subject, summary s
 	id, _ := res.LastInsertId()
 	in.Stats.Reviews++
 	in.touch(shipment)
+	if err := in.db.raiseReview(in.ctx, in.tx, in.now, id, kind, shipment, in.file.Partner, summary); err != nil {
+		return err
+	}
 	return in.audit("review", id, "create", nil, detail)
 }
 

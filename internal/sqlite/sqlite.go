@@ -22,6 +22,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/clearway/clearway/internal/notify"
 	"io/fs"
 	"net/url"
 	"os"
@@ -50,6 +51,9 @@ type DB struct {
 	// Rules are re-run on a shipment whenever its facts change; nil means
 	// DefaultRules.
 	Rules *Rules
+	// Planner decides the notifications events call for (the notify
+	// rules); nil: none are written.
+	Planner *notify.Planner
 
 	layouts *layouts // how facts.fields rows are laid out, loaded at Open
 }

@@ -93,8 +93,15 @@ func (s *snapshot) cartons(bl string) string {
 // recordLifecycle writes the timeline rows of the messages and the
 // findings and reviews their anomalies raise; a status review whose cause
 // went away closes as superseded. It returns the anomaly findings.
-func (a *assessment) recordLifecycle(shipment int64, res lifecycle.Result, origins map[lifecycle.MessageKey]origin) ([]validate.Finding, error) {
+func (a *assessment) recordLifecycle(shipment int64, mode string, res lifecycle.Result, origins map[lifecycle.MessageKey]origin) ([]validate.Finding, error) {
+	notices, err := a.newStatusNotices(shipment, mode)
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range res.Messages {
+		if err := notices.observe(o, origins[o.Message.Key()]); err != nil {
+			return nil, err
+		}
 		if o.Duplicate {
 			continue
 		}
