@@ -17,6 +17,7 @@ import (
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/config"
+	"github.com/clearway/clearway/internal/courier"
 	"github.com/clearway/clearway/internal/defender"
 	"github.com/clearway/clearway/internal/ingest"
 	"github.com/clearway/clearway/internal/intake"
@@ -51,6 +52,8 @@ type Hub struct {
 
 	Outbound  *outbound.Runner
 	Scheduler *schedule.Scheduler
+	// Courier delivers the notifications the outbox holds.
+	Courier *courier.Courier
 	// Registry holds the daemon's Prometheus series, served on GET
 	// /metrics; Metrics are its collectors the components move. Both nil
 	// for a CLI command (no metrics).
@@ -100,6 +103,9 @@ func (h *Hub) Open() error {
 		}
 	}
 	if err := h.openChannels(); err != nil {
+		return err
+	}
+	if err := h.openCourier(); err != nil {
 		return err
 	}
 	h.Scheduler.Start(context.Background())
@@ -244,6 +250,9 @@ func (h *Hub) Close() error {
 	if h.Web != nil {
 		errs = append(errs, h.Web.Close())
 	}
+	if h.Courier != nil {
+		errs = append(errs, h.Courier.Close())
+	}
 	if h.SFTP != nil {
 		errs = append(errs, h.SFTP.Close())
 	}
@@ -341,6 +350,9 @@ func openStoreDB(cfg *config.Config) (*sqlite.DB, error) {
 	}
 	db := sqlite.NewDB(DBPath(cfg))
 	db.Rules = rules
+	if len(cfg.Notify.Rules) > 0 || len(cfg.Notify.Escalation) > 0 {
+		db.Planner, _ = notifyPlanner(cfg)
+	}
 	if err := db.Open(); err != nil {
 		return nil, err
 	}

@@ -127,6 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&UserCommand{Sub: sub, Stdin: os.Stdin, Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "token" && (sub == "create" || sub == "list" || sub == "revoke"):
 		return (&TokenCommand{Sub: sub, Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "notify" && (sub == "list" || sub == "retry"):
+		return (&NotifyCommand{Sub: sub, Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "governance" && sub == "check":
 		return (&GovernanceCheckCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "po" && sub == "show":
@@ -185,7 +187,7 @@ func newFlagSet(name string) *flag.FlagSet {
 var takesArgs = map[string]bool{"mapping check": true, "mapping test": true, "ingest": true, "shipment show": true,
 	"review approve": true, "review reject": true, "review merge": true, "review separate": true,
 	"shipment set-state": true, "po show": true, "packet export": true, "shipment assign": true,
-	"user add": true, "user disable": true, "user enable": true, "user passwd": true, "token create": true, "token revoke": true}
+	"user add": true, "user disable": true, "user enable": true, "user passwd": true, "token create": true, "token revoke": true, "notify retry": true}
 
 // parseFlags parses args, turning flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {

@@ -95,6 +95,8 @@ type Config struct {
 	Spine SpineConfig `yaml:"spine"`
 	// Governance configures the partners' data-quality reviews.
 	Governance GovernanceConfig `yaml:"governance"`
+	// Notify configures notifications (PRODUCT.md §11.5).
+	Notify NotifyConfig `yaml:"notify"`
 	// ShutdownTimeout bounds how long the daemon lets transfers and ingests
 	// finish after a stop signal. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
@@ -131,6 +133,11 @@ type HTTPConfig struct {
 	// requests from any address that send "Authorization: Bearer <token>";
 	// without it /metrics answers loopback only.
 	MetricsToken Secret `yaml:"metrics_token"`
+	// PublicURL is the base URL links in mails point to, such as
+	// https://clearway.example.com: an absolute http or https URL. Default
+	// http://<listen> (https with tls_cert_file, localhost for an
+	// unspecified host), filled in by Validate.
+	PublicURL string `yaml:"public_url"`
 }
 
 // GovernanceConfig configures the data-quality governance of seed 001:
@@ -438,6 +445,7 @@ func DefaultConfig() *Config {
 		Spine:      SpineConfig{ContainerWindow: Duration{60 * 24 * time.Hour}},
 		Governance: GovernanceConfig{ErrorRateThreshold: 2, Window: Duration{7 * 24 * time.Hour}, ReviewDue: Duration{48 * time.Hour},
 			ResolutionSLA: Duration{24 * time.Hour}, FinanceThreshold: 10000, Check: "@every 5m"},
+		Notify:          defaultNotify(),
 		ShutdownTimeout: Duration{30 * time.Second},
 	}
 }

@@ -8,10 +8,11 @@ import (
 // Resolve makes the configuration ready to use after Parse:
 //
 //   - relative local paths (data_dir, sftp.host_key_file, mappings_dir,
-//     authorized_keys_file, private_key_file, known_hosts_file, watch paths)
-//     become absolute against dir, the folder of the configuration file;
-//     absolute paths are kept and "~" is not expanded. Remote paths (pull,
-//     push, move:) are left alone.
+//     authorized_keys_file, private_key_file, known_hosts_file, watch paths,
+//     notify.smtp.password_file, notify.webhooks[].secret_file,
+//     notify.templates_dir) become absolute against dir, the folder of the
+//     configuration file; absolute paths are kept and "~" is not expanded.
+//     Remote paths (pull, push, move:) are left alone.
 //   - secrets written as "$NAME" or "${NAME}" (password_bcrypt,
 //     remote.password) are replaced by the value getenv gives for NAME; a
 //     nil getenv means no variable is set. A secret whose variable is unset
@@ -69,5 +70,12 @@ func (c *Config) Resolve(dir string, getenv func(string) (string, bool)) error {
 			secret(&r.Password)
 		}
 	}
+	if s := c.Notify.SMTP; s != nil {
+		abs("notify.smtp.password_file", &s.PasswordFile)
+	}
+	for i := range c.Notify.Webhooks {
+		abs(fmt.Sprintf("notify.webhooks[%d].secret_file", i), &c.Notify.Webhooks[i].SecretFile)
+	}
+	abs("notify.templates_dir", &c.Notify.TemplatesDir)
 	return nil
 }

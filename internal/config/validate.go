@@ -33,11 +33,14 @@ var (
 // ValidationErrors (nil when there is none), each naming the file, line and
 // field path. Call it after Resolve: it reads the key, known_hosts and
 // mapping files the configuration names. It fills PartnerSFTP.Keys from
-// authorized_keys and authorized_keys_file.
+// authorized_keys and authorized_keys_file, the notify SMTP password and
+// webhook secrets from their files, and the defaults of http.public_url and
+// the SMTP port and TLS mode.
 func (c *Config) Validate() error {
 	l := &errorList{file: c.source, lines: c.lines}
 	c.validateGlobal(l)
 	c.validatePartners(l)
+	c.validateNotify(l)
 	sort.SliceStable(l.errs, func(i, j int) bool { return l.errs[i].Line < l.errs[j].Line })
 	return l.err()
 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -50,10 +51,7 @@ func (n *statusNotices) observe(o lifecycle.MessageOutcome, from origin) error {
 		return nil
 	}
 	m := o.Message
-	entry := strings.TrimSpace(m.EntryNumber)
-	if entry == "" {
-		entry = o.Entry
-	}
+	entry := printedEntry(cmp.Or(strings.TrimSpace(m.EntryNumber), o.Entry))
 	ref := ShipmentRef(n.shipment)
 	about := ref
 	if entry != "" {
@@ -150,4 +148,14 @@ func (a *assessment) raiseFindings(s *snapshot, findings []validate.Finding) err
 		}
 	}
 	return nil
+}
+
+// printedEntry writes an 11-character entry number as people print it
+// (filer code, number, check digit: 597-2603117-8), anything else as is.
+func printedEntry(n string) string {
+	bare := strings.NewReplacer("-", "", " ", "").Replace(n)
+	if len(bare) != 11 {
+		return n
+	}
+	return bare[:3] + "-" + bare[3:10] + "-" + bare[10:]
 }

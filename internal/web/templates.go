@@ -39,7 +39,7 @@ type pages struct {
 }
 
 // pageNames are the page templates under templates/.
-var pageNames = []string{"login", "error", "portfolio", "workspace", "reviews", "files", "report", "tokens", "dashboards"}
+var pageNames = []string{"login", "error", "portfolio", "workspace", "reviews", "files", "report", "tokens", "dashboards", "notifications"}
 
 // loadPages parses every page with the layout.
 func loadPages() (*pages, error) {
@@ -62,7 +62,9 @@ type layout struct {
 	Notice string
 	// Problem is an error of the last form, shown above the page.
 	Problem string
-	Data    any
+	// Unread is how many notifications wait for the user's acknowledgement.
+	Unread int
+	Data   any
 }
 
 // render writes a page with the layout.
@@ -70,6 +72,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	l := layout{Title: title, Page: name, Data: data, Notice: r.URL.Query().Get("notice"), Problem: r.URL.Query().Get("problem")}
 	if who, ok := r.Context().Value(whoKey{}).(*who); ok && who != nil {
 		l.User = who.user
+		l.Unread, _ = who.view.UnreadCount(r.Context()) // the count is a courtesy: a page never fails for it
 	}
 	var buf bytes.Buffer
 	if err := s.pages.sets[name].Execute(&buf, l); err != nil {
@@ -147,18 +150,19 @@ var states = []lifecycle.State{lifecycle.Planned, lifecycle.PreAlerted, lifecycl
 
 // funcs are the template helpers.
 var funcs = template.FuncMap{
-	"badge":      badgeClass,
-	"human":      human,
-	"age":        age,
-	"when":       when,
-	"join":       strings.Join,
-	"severity":   func(s string) string { return "sev-" + s },
-	"fileClass":  func(s clearway.FileState) string { return "file-" + string(s) },
-	"basename":   func(s string) string { return s[strings.LastIndex(s, "/")+1:] },
-	"bytes":      humanBytes,
-	"identLabel": identLabel,
-	"pathEscape": url.PathEscape,
-	"decision":   decision,
+	"badge":       badgeClass,
+	"human":       human,
+	"age":         age,
+	"when":        when,
+	"trimSubject": func(s string) string { return strings.TrimPrefix(s, "[Clearway] ") },
+	"join":        strings.Join,
+	"severity":    func(s string) string { return "sev-" + s },
+	"fileClass":   func(s clearway.FileState) string { return "file-" + string(s) },
+	"basename":    func(s string) string { return s[strings.LastIndex(s, "/")+1:] },
+	"bytes":       humanBytes,
+	"identLabel":  identLabel,
+	"pathEscape":  url.PathEscape,
+	"decision":    decision,
 }
 
 // badgeClass groups states into a few calm colours: waiting on documents,
