@@ -32,10 +32,11 @@ func (c *UserCommand) Run(ctx context.Context, args []string) error {
 	partner := fs.String("partner", "", "the partner a broker or supplier user acts for")
 	name := fs.String("name", "", "the person's name")
 	email := fs.String("email", "", "the person's e-mail address")
+	digest := fs.String("digest", "", `"daily": one mail a day listing the notifications instead of one each`)
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	by := fs.String("by", "", "who does this, for the audit log (default: the OS user)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parseFlags(fs, reorderFlags(args, "config", "role", "partner", "name", "email", "by")); err != nil {
+	if err := parseFlags(fs, reorderFlags(args, "config", "role", "partner", "name", "email", "digest", "by")); err != nil {
 		return err
 	}
 	cfg, db, err := openConfigDB(*cfgPath)
@@ -65,7 +66,10 @@ func (c *UserCommand) Run(ctx context.Context, args []string) error {
 	login := fs.Arg(0)
 	switch c.Sub {
 	case "add":
-		u := account.User{Login: login, Role: account.Role(*role), Partner: *partner, Name: *name, Email: *email}
+		if *digest != "" && *digest != "daily" {
+			return usagef("user add: --digest %q: only daily", *digest)
+		}
+		u := account.User{Login: login, Role: account.Role(*role), Partner: *partner, Name: *name, Email: *email, Digest: *digest}
 		if err := account.CheckUser(u, partnerRole(cfg, *partner)); err != nil {
 			return usagef("user add: %s", err)
 		}

@@ -73,13 +73,15 @@ func (r Role) Can(a Action) bool {
 
 // User is a person (or a script, through a token) who uses the workspace.
 type User struct {
-	ID        int64     `json:"id"`
-	Login     string    `json:"login"`
-	Name      string    `json:"name"`
-	Email     string    `json:"email"`
-	Role      Role      `json:"role"`
-	Partner   string    `json:"partner,omitempty"` // broker and supplier only
-	Disabled  bool      `json:"disabled"`
+	ID       int64  `json:"id"`
+	Login    string `json:"login"`
+	Name     string `json:"name"`
+	Email    string `json:"email"`
+	Role     Role   `json:"role"`
+	Partner  string `json:"partner,omitempty"` // broker and supplier only
+	Disabled bool   `json:"disabled"`
+	// Digest "daily" gathers the user's notification mails into one a day.
+	Digest    string    `json:"digest,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 

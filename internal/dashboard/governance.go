@@ -67,6 +67,7 @@ type agingRow struct {
 	kind, owner          string
 	shipments            map[int64]bool
 	open, overdue        int
+	escalated            int       // open ones that climbed the escalation ladder
 	ages                 []float64 // hours open, of the open ones
 	decided, decidedLate int
 }
@@ -91,6 +92,9 @@ func reviewAging(q Query, in *Input) Section {
 			if in.Now.After(due(r, in.Policy)) {
 				a.overdue++
 			}
+			if r.Escalated > 0 {
+				a.escalated++
+			}
 		case inRange(r.Decided, q.From, q.To):
 			a.decided++
 			if r.Decided.After(due(r, in.Policy)) {
@@ -107,6 +111,7 @@ func reviewAging(q Query, in *Input) Section {
 		Note: fmt.Sprintf("Open reviews now, and reviews decided in the range, by kind and owner (the partner whose file or message raised it; clearway for its own checks). "+
 			"Due: %s reviews within %s, others within the %s resolution SLA.", ReviewPartnerErrorRate, durationText(in.Policy.ReviewDue), durationText(in.Policy.ResolutionSLA)),
 		Columns: []Column{{"kind", "Kind", ""}, {"owner", "Owner", ""}, {"open", "Open", "count"}, {"overdue", "Overdue", "count"},
+			{"escalated", "Escalated", "count"},
 			{"oldest_hours", "Oldest open", "hours"}, {"median_age_hours", "Median age", "hours"},
 			{"decided", "Decided in range", "count"}, {"decided_late", "Decided late", "count"}},
 		Chart: Chart{Kind: "bars", Unit: "reviews", Stacked: true}}
@@ -116,7 +121,7 @@ func reviewAging(q Query, in *Input) Section {
 		if a.open == 0 && a.decided == 0 {
 			continue
 		}
-		sec.Rows = append(sec.Rows, Row{Key: k, Cells: []any{a.kind, a.owner, a.open, a.overdue, maxOf(a.ages), median(a.ages), a.decided, a.decidedLate},
+		sec.Rows = append(sec.Rows, Row{Key: k, Cells: []any{a.kind, a.owner, a.open, a.overdue, a.escalated, maxOf(a.ages), median(a.ages), a.decided, a.decidedLate},
 			Shipments: ids(a.shipments)})
 		sec.Chart.Labels, sec.Chart.Keys = append(sec.Chart.Labels, k), append(sec.Chart.Keys, k)
 		onTime.Values, late.Values = append(onTime.Values, float64(a.open-a.overdue)), append(late.Values, float64(a.overdue))

@@ -94,14 +94,15 @@ type Hold struct {
 
 // Review is one review with what aging needs.
 type Review struct {
-	ID       int64
-	Shipment int64 // 0 for a partner review
-	Kind     string
-	Status   string
-	Owner    string // the partner whose file or message raised it; "" for Clearway's own checks
-	Created  time.Time
-	Due      time.Time // zero: created + the resolution SLA
-	Decided  time.Time
+	ID        int64
+	Shipment  int64 // 0 for a partner review
+	Kind      string
+	Status    string
+	Owner     string // the partner whose file or message raised it; "" for Clearway's own checks
+	Created   time.Time
+	Due       time.Time // zero: created + the resolution SLA
+	Decided   time.Time
+	Escalated int // steps of notify.escalation it climbed undecided
 }
 
 // Question is a question on a shipment and its first answer.

@@ -12,12 +12,12 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 )
 
-const userColumns = `u.id, u.login, u.name, u.email, u.role, u.partner, u.disabled, u.created_at`
+const userColumns = `u.id, u.login, u.name, u.email, u.role, u.partner, u.disabled, u.digest, u.created_at`
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (*account.User, error) {
 	var u account.User
 	var created string
-	if err := row.Scan(append([]any{&u.ID, &u.Login, &u.Name, &u.Email, &u.Role, &u.Partner, &u.Disabled, &created}, extra...)...); err != nil {
+	if err := row.Scan(append([]any{&u.ID, &u.Login, &u.Name, &u.Email, &u.Role, &u.Partner, &u.Disabled, &u.Digest, &created}, extra...)...); err != nil {
 		return nil, err
 	}
 	var err error
@@ -36,8 +36,8 @@ func (db *DB) CreateUser(ctx context.Context, u account.User, passwordHash, by s
 	}
 	defer tx.Rollback()
 	now := db.now()
-	res, err := tx.ExecContext(ctx, `INSERT INTO users (login, name, email, role, partner, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (login) DO NOTHING`, u.Login, u.Name, u.Email, string(u.Role), u.Partner, passwordHash, now)
+	res, err := tx.ExecContext(ctx, `INSERT INTO users (login, name, email, role, partner, password_hash, created_at, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (login) DO NOTHING`, u.Login, u.Name, u.Email, string(u.Role), u.Partner, passwordHash, now, u.Digest)
 	if err != nil {
 		return nil, fmt.Errorf("add user %s: %w", u.Login, err)
 	}

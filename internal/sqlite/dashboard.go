@@ -196,7 +196,7 @@ func (l *dashLoader) reviews(in *dashboard.Input) error {
 	}
 	rows, err := l.query(`SELECT r.id, COALESCE(r.shipment_id, 0), r.kind, r.status,
 		CASE WHEN r.subject LIKE 'governance:%' THEN substr(r.subject, 12) ELSE COALESCE(f.partner, '') END,
-		r.created_at, COALESCE(r.due_at, ''), COALESCE(r.decided_at, '')
+		r.created_at, COALESCE(r.due_at, ''), COALESCE(r.decided_at, ''), r.escalated
 		FROM reviews r LEFT JOIN files f ON f.id = r.file_id
 		WHERE r.status != 'superseded' AND (`+partnerReviews+` OR r.shipment_id IN (`+l.cohort+`))`, args...)
 	if err != nil {
@@ -206,7 +206,7 @@ func (l *dashLoader) reviews(in *dashboard.Input) error {
 	for rows.Next() {
 		var r dashboard.Review
 		var created, due, decided string
-		if err := rows.Scan(&r.ID, &r.Shipment, &r.Kind, &r.Status, &r.Owner, &created, &due, &decided); err != nil {
+		if err := rows.Scan(&r.ID, &r.Shipment, &r.Kind, &r.Status, &r.Owner, &created, &due, &decided, &r.Escalated); err != nil {
 			return err
 		}
 		r.Created, r.Due, r.Decided = optTime(created), optTime(due), optTime(decided)

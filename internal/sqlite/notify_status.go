@@ -58,13 +58,13 @@ func (n *statusNotices) observe(o lifecycle.MessageOutcome, from origin) error {
 		about += " (entry " + entry + ")"
 	}
 	base := notify.Event{At: m.At, Shipment: ref, Sender: m.Source, Mode: n.mode, CodeList: m.CodeList, Code: m.Code, EntryNumber: entry}
-	what := "not in any code table: waits for review"
+	what := "in no code table: waits for review"
 	if !o.Unmapped {
-		what = eventNames(o.Events) + " → " + string(o.State)
+		what = fmt.Sprintf("%s; the entry is now %s", eventNames(o.Events), o.State)
 	}
 	ev := base
 	ev.Key, ev.Type = fmt.Sprintf("status:%d:%s", n.shipment, key), notify.EventStatus
-	ev.Summary = fmt.Sprintf("%s: %s %s from %s, %s", about, m.CodeList, m.Code, m.Source, what)
+	ev.Summary = fmt.Sprintf("%s: %s from %s (%s): %s", about, m.Code, m.Source, m.CodeList, what)
 	if t := strings.TrimSpace(from.text); t != "" {
 		ev.Detail = []string{"Message: " + firstLine(t, 300)}
 	}

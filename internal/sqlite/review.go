@@ -30,6 +30,8 @@ type Review struct {
 	DecidedBy string     `json:"decided_by,omitempty"`
 	Reason    string     `json:"reason,omitempty"`
 	Note      string     `json:"note,omitempty"`
+	// Escalated is how many steps of notify.escalation it climbed undecided.
+	Escalated int `json:"escalated,omitempty"`
 }
 
 // Review statuses.
@@ -42,13 +44,13 @@ const (
 )
 
 const reviewColumns = `r.id, r.kind, r.status, COALESCE(s.ref, ''), r.summary, r.created_at, r.detail, COALESCE(r.file_id, 0),
-	COALESCE(r.decided_at, ''), r.decision, COALESCE(r.decided_by, ''), COALESCE(r.reason, ''), COALESCE(r.note, ''), COALESCE(r.due_at, '')
+	COALESCE(r.decided_at, ''), r.decision, COALESCE(r.decided_by, ''), COALESCE(r.reason, ''), COALESCE(r.note, ''), COALESCE(r.due_at, ''), r.escalated
 	FROM reviews r LEFT JOIN shipments s ON s.id = r.shipment_id`
 
 func scanReview(row interface{ Scan(...any) error }) (*Review, error) {
 	var r Review
 	var created, decided, detail, due string
-	if err := row.Scan(&r.ID, &r.Kind, &r.Status, &r.Shipment, &r.Summary, &created, &detail, &r.FileID, &decided, &r.Decision, &r.DecidedBy, &r.Reason, &r.Note, &due); err != nil {
+	if err := row.Scan(&r.ID, &r.Kind, &r.Status, &r.Shipment, &r.Summary, &created, &detail, &r.FileID, &decided, &r.Decision, &r.DecidedBy, &r.Reason, &r.Note, &due, &r.Escalated); err != nil {
 		return nil, err
 	}
 	var err error
