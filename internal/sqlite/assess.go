@@ -224,7 +224,7 @@ func (a *assessment) assessLoaded(shipment int64) error {
 		base = lifecycle.DocsIncomplete
 	}
 	res := a.rules.Codes.Derive(lifecycle.Readiness{State: base, EverReady: s.readyOnce || ready}, msgs)
-	anomalies, err := a.recordLifecycle(shipment, s.mode(), res, origins)
+	anomalies, err := a.recordLifecycle(shipment, s, res, origins)
 	if err != nil {
 		return fmt.Errorf("assess shipment %s: %w", ShipmentRef(shipment), err)
 	}

@@ -20,11 +20,13 @@ type statusNotices struct {
 	a        *assessment
 	shipment int64
 	mode     string
+	value    *float64                   // the invoice value: the amount rules compare (value at risk)
 	known    map[string]bool            // msg_key of the timeline rows already there
 	prev     map[string]lifecycle.State // each entry's state before the message
 }
 
-func (a *assessment) newStatusNotices(shipment int64, mode string) (*statusNotices, error) {
+func (a *assessment) newStatusNotices(s *snapshot) (*statusNotices, error) {
+	shipment := s.id
 	if a.db.Planner == nil || len(a.db.Planner.Rules) == 0 {
 		return nil, nil
 	}
@@ -32,7 +34,10 @@ func (a *assessment) newStatusNotices(shipment int64, mode string) (*statusNotic
 	if err != nil {
 		return nil, fmt.Errorf("timeline of %s: %w", ShipmentRef(shipment), err)
 	}
-	n := &statusNotices{a: a, shipment: shipment, mode: mode, known: map[string]bool{}, prev: map[string]lifecycle.State{}}
+	n := &statusNotices{a: a, shipment: shipment, mode: s.mode(), known: map[string]bool{}, prev: map[string]lifecycle.State{}}
+	if v := s.invoiceValue(); v > 0 {
+		n.value = &v
+	}
 	for _, k := range keys {
 		n.known[k] = true
 	}
@@ -57,7 +62,7 @@ func (n *statusNotices) observe(o lifecycle.MessageOutcome, from origin) error {
 	if entry != "" {
 		about += " (entry " + entry + ")"
 	}
-	base := notify.Event{At: m.At, Shipment: ref, Sender: m.Source, Mode: n.mode, CodeList: m.CodeList, Code: m.Code, EntryNumber: entry}
+	base := notify.Event{At: m.At, Shipment: ref, Sender: m.Source, Mode: n.mode, CodeList: m.CodeList, Code: m.Code, EntryNumber: entry, Amount: n.value}
 	what := "in no code table: waits for review"
 	if !o.Unmapped {
 		what = fmt.Sprintf("%s; the entry is now %s", eventNames(o.Events), o.State)

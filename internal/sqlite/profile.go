@@ -162,3 +162,14 @@ func dropDerived(ctx context.Context, tx q, id int64) error {
 	}
 	return nil
 }
+
+// invoiceValue is Σ the shipment's invoice line values, as invoiced.
+func (s *snapshot) invoiceValue() float64 {
+	var invoice []map[string]string
+	for _, f := range s.facts {
+		if clearway.Kind(f.kind) == clearway.KindInvoiceLine {
+			invoice = append(invoice, f.fields)
+		}
+	}
+	return dashboard.Describe("", nil, invoice, nil).Value
+}

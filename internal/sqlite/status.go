@@ -93,8 +93,8 @@ func (s *snapshot) cartons(bl string) string {
 // recordLifecycle writes the timeline rows of the messages and the
 // findings and reviews their anomalies raise; a status review whose cause
 // went away closes as superseded. It returns the anomaly findings.
-func (a *assessment) recordLifecycle(shipment int64, mode string, res lifecycle.Result, origins map[lifecycle.MessageKey]origin) ([]validate.Finding, error) {
-	notices, err := a.newStatusNotices(shipment, mode)
+func (a *assessment) recordLifecycle(shipment int64, s *snapshot, res lifecycle.Result, origins map[lifecycle.MessageKey]origin) ([]validate.Finding, error) {
+	notices, err := a.newStatusNotices(s)
 	if err != nil {
 		return nil, err
 	}
