@@ -173,6 +173,7 @@ func buildDashScenario(t *testing.T, d *demo) *dashScenario {
 // figures and value at risk; that each CSV section matches its JSON; and
 // that a supplier sees only its own figures.
 func TestDashboardScenario(t *testing.T) {
+	t.Parallel() // a daemon of its own on port 0, in its own folder
 	d := workspaceDemo(t)
 	dm := d.start(t)
 	base := dm.httpURL(t)

@@ -153,6 +153,7 @@ func cwEvents(rows ...string) string {
 // broker (subject with the entry number, a link that opens the shipment)
 // and reaches the ERP's webhook once, signed.
 func TestNotifyDCROverSFTP(t *testing.T) {
+	t.Parallel() // a daemon of its own on port 0, in its own folder
 	sink := mailsink.Start(t)
 	hook := startReceiver(t)
 	d, fc := notifyDemo(t, sink, hook, `  rules:
@@ -225,6 +226,7 @@ func TestNotifyDCROverSFTP(t *testing.T) {
 // A webhook endpoint down for three attempts, then up: delivered once,
 // the attempts visible in notify list.
 func TestNotifyWebhookRetries(t *testing.T) {
+	t.Parallel() // a daemon of its own on port 0, in its own folder
 	hook := startReceiver(t)
 	hook.failNext = 3
 	d, fc := notifyDemo(t, nil, hook, `  rules:
@@ -263,6 +265,7 @@ func TestNotifyWebhookRetries(t *testing.T) {
 // kill -9 of the daemon at a random point after an event's commit, 20
 // times: each event reaches the webhook, and by its idempotency key once.
 func TestNotifyKillNine(t *testing.T) {
+	t.Parallel() // a daemon of its own on port 0, in its own folder
 	hook := startReceiver(t)
 	hook.delay = 150 * time.Millisecond
 	d, _ := notifyDemo(t, nil, hook, `  rules:
@@ -309,6 +312,7 @@ func TestNotifyKillNine(t *testing.T) {
 // A supplier with three documents requested and digest: daily gets one
 // mail listing all three.
 func TestNotifySupplierDigest(t *testing.T) {
+	t.Parallel() // a daemon of its own on port 0, in its own folder
 	sink := mailsink.Start(t)
 	d, _ := notifyDemo(t, sink, nil, `  rules:
     - id: documents-requested

@@ -20,18 +20,20 @@ type Input struct {
 
 // Needs says which parts of Input a dashboard reads.
 type Needs struct {
-	Spans, Holds, Reviews, Questions, Files, Window bool
+	// Lean: the shipments' state alone, without profile and milestones.
+	Lean                                                     bool
+	Parties, Spans, Holds, Reviews, Questions, Files, Window bool
 }
 
 // NeedsOf returns what dashboard name reads beyond the shipments.
 func NeedsOf(name string) Needs {
 	switch name {
 	case "portfolio":
-		return Needs{Spans: true}
+		return Needs{Lean: true, Spans: true}
 	case "readiness-by-supplier":
-		return Needs{Files: true}
+		return Needs{Parties: true, Files: true}
 	case "broker-response":
-		return Needs{Questions: true}
+		return Needs{Parties: true, Questions: true}
 	case "exceptions-by-lane":
 		return Needs{Holds: true, Reviews: true}
 	case "holds-by-route":

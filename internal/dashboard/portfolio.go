@@ -56,24 +56,40 @@ func portfolioNow(in *Input) Section {
 // if sooner), from the state history.
 func portfolioTrend(q Query, in *Input) Section {
 	days := dayList(q.From, q.To)
-	present := map[string]bool{}
-	counts := make([]map[string]int, len(days))
-	who := make([]map[int64]bool, len(days))
+	ends := make([]time.Time, len(days))
 	for i, d := range days {
-		at := d.AddDate(0, 0, 1)
-		if q.To.Before(at) {
-			at = q.To
+		ends[i] = d.AddDate(0, 0, 1)
+		if q.To.Before(ends[i]) {
+			ends[i] = q.To
 		}
-		counts[i], who[i] = map[string]int{}, map[int64]bool{}
-		for _, sp := range in.Spans {
-			if !inProgress(sp.State) || !sp.Since.Before(at) || (!sp.Until.IsZero() && !sp.Until.After(at)) {
-				continue
+	}
+	counts := make([]map[string]int, len(days))
+	who := make([][]int64, len(days)) // a shipment is in one span at any instant: no duplicates
+	for i := range days {
+		counts[i] = map[string]int{}
+	}
+	present := map[string]bool{}
+	for _, sp := range in.Spans {
+		if !inProgress(sp.State) {
+			continue
+		}
+		// The days whose end the span covers: Since < end ≤ Until.
+		first, _ := slices.BinarySearchFunc(ends, sp.Since, func(e, t time.Time) int {
+			if e.After(t) {
+				return 1
 			}
+			return -1
+		})
+		for i := first; i < len(ends) && (sp.Until.IsZero() || sp.Until.After(ends[i])); i++ {
 			counts[i][sp.State]++
-			who[i][sp.Shipment] = true
+			who[i] = append(who[i], sp.Shipment)
 			present[sp.State] = true
 		}
 	}
+	return trendSection(days, counts, who, present)
+}
+
+func trendSection(days []time.Time, counts []map[string]int, who [][]int64, present map[string]bool) Section {
 	var states []string
 	for _, st := range StateOrder {
 		if present[st] {
@@ -94,7 +110,8 @@ func portfolioTrend(q Query, in *Input) Section {
 			cells = append(cells, counts[i][st])
 			sec.Chart.Series[j].Values[i] = float64(counts[i][st])
 		}
-		sec.Rows = append(sec.Rows, Row{Key: day, Cells: cells, Shipments: ids(who[i])})
+		slices.Sort(who[i])
+		sec.Rows = append(sec.Rows, Row{Key: day, Cells: cells, Shipments: who[i]})
 		sec.Chart.Labels = append(sec.Chart.Labels, day)
 	}
 	return sec

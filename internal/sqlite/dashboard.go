@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -24,13 +25,47 @@ func (v *View) DashboardInput(ctx context.Context, q dashboard.Query, roles map[
 	}
 	l.cohort = l.shipmentSet()
 	needs := dashboard.NeedsOf(q.Name)
+	load := l.shipments
+	if needs.Lean {
+		load = l.leanShipments
+	}
+	// The state history is read by time, not by shipment: on its own
+	// connection while the shipments are read, and kept for them after.
+	var spans []dashboard.Span
+	spansDone := make(chan error, 1)
+	if needs.Spans {
+		go func() {
+			var err error
+			spans, err = l.spans()
+			spansDone <- err
+		}()
+	} else {
+		spansDone <- nil
+	}
+	err := load(in)
+	if serr := <-spansDone; err == nil {
+		err = serr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dashboard %s: %w", q.Name, err)
+	}
+	in.Spans = spans
+	if l.filtered() {
+		in.Spans = keepSpans(spans, in.Shipments)
+	}
+	// The other rows are those of the shipments just read: their ids, not
+	// the cohort's conditions again.
+	ids := make([]int64, len(in.Shipments))
+	for i, s := range in.Shipments {
+		ids[i] = s.ID
+	}
+	list, _ := json.Marshal(ids)
+	l.cohort, l.args = `SELECT value FROM json_each(?)`, []any{string(list)}
 	steps := []struct {
 		need bool
 		load func(*dashboard.Input) error
 	}{
-		{true, l.shipments},
-		{true, l.parties},
-		{needs.Spans, l.spans},
+		{needs.Parties, l.parties},
 		{needs.Holds, l.holds},
 		{needs.Reviews, l.reviews},
 		{needs.Questions, l.questions},
@@ -74,12 +109,19 @@ func (l *dashLoader) shipmentSet() string {
 	}
 	switch l.q.Name {
 	case "portfolio":
-		where, l.args = append(where, `(s.state NOT IN ('CLOSED', 'CANCELLED') OR s.id IN (SELECT shipment_id FROM state_spans WHERE until >= ? AND state NOT IN ('CLOSED', 'CANCELLED')))`), append(l.args, l.from)
+		// In progress now, or closed since the range began (its closing
+		// span starts at state_since): in progress at some point of it.
+		if !l.filtered() {
+			// Every span counts: only the entries in progress now are read.
+			where = append(where, `s.state NOT IN ('CLOSED', 'CANCELLED')`)
+			break
+		}
+		where, l.args = append(where, `s.id IN (SELECT id FROM shipments WHERE state NOT IN ('CLOSED', 'CANCELLED') OR state_since >= ?)`), append(l.args, l.from)
 	case "readiness-by-supplier":
 		where, l.args = append(where, `s.id IN (SELECT shipment_id FROM parties WHERE since >= ? AND since < ?)`), append(l.args, l.from, l.to)
 	case "broker-response":
-		where, l.args = append(where, `((p.ready_at >= ?1 AND p.ready_at < ?2) OR (p.filed_at >= ?1 AND p.filed_at < ?2)
-			OR s.id IN (SELECT shipment_id FROM questions WHERE created_at >= ?1 AND created_at < ?2))`), append(l.args, l.from, l.to)
+		where, l.args = append(where, `((p.ready_at >= ? AND p.ready_at < ?) OR (p.filed_at >= ? AND p.filed_at < ?)
+			OR s.id IN (SELECT shipment_id FROM questions WHERE created_at >= ? AND created_at < ?))`), append(l.args, l.from, l.to, l.from, l.to, l.from, l.to)
 	case "exceptions-by-lane":
 		where, l.args = append(where, `s.created_at >= ? AND s.created_at < ?`), append(l.args, l.from, l.to)
 	case "holds-by-route":
@@ -91,7 +133,11 @@ func (l *dashLoader) shipmentSet() string {
 	return `SELECT s.id FROM shipments s LEFT JOIN shipment_profiles p ON p.shipment_id = s.id WHERE ` + strings.Join(where, " AND ")
 }
 
-// numbered rewrites the cohort's ?N placeholders after n earlier arguments.
+// filtered reports whether the dashboard reads some shipments only (a
+// partner's, or a mode's).
+func (l *dashLoader) filtered() bool { return l.q.Partner != "" || l.q.Mode != "" }
+
+// query runs sqlText with args, then the cohort's arguments.
 func (l *dashLoader) query(sqlText string, args ...any) (*sql.Rows, error) {
 	return l.db.QueryContext(l.ctx, sqlText, append(args, l.args...)...)
 }
@@ -117,6 +163,26 @@ func (l *dashLoader) shipments(in *dashboard.Input) error {
 		s.StateSince, s.Created = optTime(since), optTime(created)
 		s.ReadyAt, s.FiledAt, s.ReleasedAt = optTime(ready), optTime(filed), optTime(released)
 		s.Rules, s.Missing = strings.Fields(rules), strings.Fields(missing)
+		in.Shipments = append(in.Shipments, s)
+	}
+	return rows.Err()
+}
+
+// leanShipments loads the shipments' state alone (the portfolio): id,
+// state and since when.
+func (l *dashLoader) leanShipments(in *dashboard.Input) error {
+	rows, err := l.query(`SELECT s.id, s.state, s.state_since FROM shipments s WHERE s.id IN (` + l.cohort + `) ORDER BY s.id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s dashboard.Shipment
+		var since string
+		if err := rows.Scan(&s.ID, &s.State, &since); err != nil {
+			return err
+		}
+		s.StateSince = optTime(since)
 		in.Shipments = append(in.Shipments, s)
 	}
 	return rows.Err()
@@ -148,23 +214,41 @@ func (l *dashLoader) parties(in *dashboard.Input) error {
 	return rows.Err()
 }
 
-func (l *dashLoader) spans(in *dashboard.Input) error {
-	rows, err := l.query(`SELECT shipment_id, state, since, until FROM state_spans
-		WHERE (until = '' OR until >= ?) AND since < ? AND state NOT IN ('CLOSED', 'CANCELLED') AND shipment_id IN (`+l.cohort+`)`, l.from, l.to)
+// spans loads the state history overlapping the range (not CLOSED or
+// CANCELLED), read by time through its covering index.
+func (l *dashLoader) spans() ([]dashboard.Span, error) {
+	rows, err := l.db.QueryContext(l.ctx, `SELECT shipment_id, state, since, until FROM state_spans
+		WHERE state NOT IN ('CLOSED', 'CANCELLED') AND (until = '' OR until >= ?) AND since < ?`, l.from, l.to)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var out []dashboard.Span
 	for rows.Next() {
 		var sp dashboard.Span
 		var since, until string
 		if err := rows.Scan(&sp.Shipment, &sp.State, &since, &until); err != nil {
-			return err
+			return nil, err
 		}
 		sp.Since, sp.Until = optTime(since), optTime(until)
-		in.Spans = append(in.Spans, sp)
+		out = append(out, sp)
 	}
-	return rows.Err()
+	return out, rows.Err()
+}
+
+// keepSpans keeps the spans of the shipments.
+func keepSpans(spans []dashboard.Span, ships []dashboard.Shipment) []dashboard.Span {
+	keep := make(map[int64]bool, len(ships))
+	for _, s := range ships {
+		keep[s.ID] = true
+	}
+	out := spans[:0]
+	for _, sp := range spans {
+		if keep[sp.Shipment] {
+			out = append(out, sp)
+		}
+	}
+	return out
 }
 
 func (l *dashLoader) holds(in *dashboard.Input) error {
@@ -262,13 +346,47 @@ func (l *dashLoader) files(from, to time.Time) ([]dashboard.Files, error) {
 }
 
 // optTime parses a stored time, zero for "" or a value it cannot read.
+// Dashboards read hundreds of thousands: the store's own fixed format is
+// read digit by digit, anything else by the time package.
 func optTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
+	}
+	if t, ok := fastTime(s); ok {
+		return t
 	}
 	if t, err := parseTime(s); err == nil {
 		return t
 	}
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
+}
+
+// fastTime reads timeFormat ("2006-01-02T15:04:05.000000000Z").
+func fastTime(s string) (time.Time, bool) {
+	if len(s) != len(timeFormat) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[29] != 'Z' {
+		return time.Time{}, false
+	}
+	n := func(from, to int) (int, bool) {
+		v := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	y, ok1 := n(0, 4)
+	mo, ok2 := n(5, 7)
+	d, ok3 := n(8, 10)
+	h, ok4 := n(11, 13)
+	mi, ok5 := n(14, 16)
+	se, ok6 := n(17, 19)
+	ns, ok7 := n(20, 29)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, se, ns, time.UTC), true
 }

@@ -17,11 +17,15 @@ const ReviewPartnerErrorRate = "partner_error_rate"
 // PartnerErrorCounts counts, per partner, the files received in [from, to)
 // (duplicates left out), those rejected, and those done whose lines sit on
 // shipments with an error finding now (a file's lines are those it wrote
-// last: lineage names the last writer).
+// last: lineage names the last writer). Status messages and milestones do
+// not count: a broker's status file says what happened to the entry, not
+// what is wrong with the shipment's data, which is a supplier's or the
+// ERP's to fix.
 func (db *DB) PartnerErrorCounts(ctx context.Context, from, to time.Time) ([]governance.Counts, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT f.partner, COUNT(*), SUM(f.state = 'rejected'),
 		SUM(f.state = 'done' AND EXISTS (SELECT 1 FROM facts x JOIN shipments s ON s.id = x.shipment_id
-			WHERE x.file_id = f.id AND EXISTS (SELECT 1 FROM json_each(s.findings) e WHERE e.value ->> 'severity' = 'error')))
+			WHERE x.file_id = f.id AND x.kind NOT IN ('status_event', 'milestone')
+			AND EXISTS (SELECT 1 FROM json_each(s.findings) e WHERE e.value ->> 'severity' = 'error')))
 		FROM files f WHERE f.received_at >= ? AND f.received_at < ? AND f.state != 'duplicate'
 		GROUP BY f.partner ORDER BY f.partner`, formatTime(from), formatTime(to))
 	if err != nil {

@@ -2,11 +2,13 @@ package web
 
 import (
 	"cmp"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/clearway/clearway/internal/dashboard"
@@ -59,19 +61,35 @@ func (s *Server) dashboardsPage(w http.ResponseWriter, r *http.Request) error {
 	base := r.URL.Query()
 	d := dashboardsData{Partner: base.Get("partner"), Mode: base.Get("mode"), Chapter: base.Get("chapter"),
 		Partners: s.Partners, Modes: modes, ShowPartnerFilter: userOf(r).Partner == ""}
-	for _, name := range dashboard.Names {
-		if !visible(r, name) {
-			continue
-		}
-		b, err := s.buildDashboard(r, name)
-		if err != nil {
-			return err
-		}
+	boards, err := s.buildVisible(r)
+	if err != nil {
+		return err
+	}
+	for _, b := range boards {
 		d.From, d.To = b.From.Format(time.DateOnly), b.To.Add(-time.Nanosecond).Format(time.DateOnly)
 		d.Boards = append(d.Boards, boardOf(b, base))
 	}
 	s.render(w, r, http.StatusOK, "dashboards", "Dashboards", d)
 	return nil
+}
+
+// buildVisible computes every dashboard the user may see, side by side
+// (each reads the store on its own connection), in page order.
+func (s *Server) buildVisible(r *http.Request) ([]*dashboard.Dashboard, error) {
+	var names []string
+	for _, n := range dashboard.Names {
+		if visible(r, n) {
+			names = append(names, n)
+		}
+	}
+	boards := make([]*dashboard.Dashboard, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, n := range names {
+		wg.Go(func() { boards[i], errs[i] = s.buildDashboard(r, n) })
+	}
+	wg.Wait()
+	return boards, errors.Join(errs...)
 }
 
 // boardOf lays a dashboard out for the page.
