@@ -338,6 +338,9 @@ func TestNotifySupplierDigest(t *testing.T) {
 		t.Fatalf("mails %v, want one to sam\n%s", mails, dm.logs)
 	}
 	raw := strings.ReplaceAll(string(mails[0].Raw), "=\n", "") // quoted-printable soft breaks
+	if !regexp.MustCompile(`http://127\.0\.0\.1:\d+/shipments/CW-\d+`).MatchString(raw) {
+		t.Errorf("the digest does not link the shipment:\n%s", raw)
+	}
 	for _, doc := range []string{"commercial invoice", "packing list", "bill of lading"} {
 		if !strings.Contains(raw, doc) {
 			t.Errorf("the digest does not list %q:\n%s", doc, raw)

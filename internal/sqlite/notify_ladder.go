@@ -202,23 +202,47 @@ func (db *DB) RaiseDocumentRequests(ctx context.Context) (int, error) {
 			continue
 		}
 		reqs, err := db.DocumentRequests(ctx, partner)
-		if err != nil || len(reqs) == 0 {
+		if err != nil {
+			return n, err
+		}
+		if len(reqs) == 0 {
+			continue
+		}
+		// One event per shipment, so the digest links each to its page.
+		var order []string
+		byShipment := map[string][]DocumentRequest{}
+		for _, r := range reqs {
+			if byShipment[r.Shipment] == nil {
+				order = append(order, r.Shipment)
+			}
+			byShipment[r.Shipment] = append(byShipment[r.Shipment], r)
+		}
+		for _, ref := range order {
+			rs := byShipment[ref]
+			ev := notify.Event{Key: fmt.Sprintf("documents_requested:%s:%s:%s", partner, ref, now.Format(time.DateOnly)), Type: notify.EventDocumentsRequested,
+				At: now, Sender: partner, Shipment: ref,
+				Summary: fmt.Sprintf("%s %s: %d document%s still requested of %s", ref, identLine(rs[0].Identifiers), len(rs), plural(len(rs)), partner)}
+			for _, r := range rs {
+				ev.Detail = append(ev.Detail, r.Message)
+			}
+			sid, err := db.shipmentID(ctx, ref)
 			if err != nil {
 				return n, err
 			}
-			continue
-		}
-		ev := notify.Event{Key: fmt.Sprintf("documents_requested:%s:%s", partner, now.Format(time.DateOnly)), Type: notify.EventDocumentsRequested,
-			At: now, Sender: partner, Summary: fmt.Sprintf("%d documents still requested of %s", len(reqs), partner)}
-		for _, r := range reqs {
-			ev.Detail = append(ev.Detail, fmt.Sprintf("%s %s: %s", r.Shipment, identLine(r.Identifiers), r.Message))
-		}
-		if err := db.inTx(ctx, func(tx *sql.Tx) error { return db.raise(ctx, tx, formatTime(now), ev, 0) }); err != nil {
-			return n, err
+			if err := db.inTx(ctx, func(tx *sql.Tx) error { return db.raise(ctx, tx, formatTime(now), ev, sid) }); err != nil {
+				return n, err
+			}
 		}
 		n++
 	}
 	return n, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // identLine names a shipment by its bill of lading or air waybill.
