@@ -290,18 +290,7 @@ func (c *Config) validateWebhooks(l *errorList) map[string]int {
 	for i := range c.Notify.Webhooks {
 		w := &c.Notify.Webhooks[i]
 		wp := fmt.Sprintf("notify.webhooks[%d]", i)
-		switch {
-		case w.ID == "":
-			l.add(wp+".id", "required: the name rules give as webhook:ID")
-		case !partnerIDPattern.MatchString(w.ID):
-			l.add(wp+".id", fmt.Sprintf("%q must be lower-case letters, digits and dashes ([a-z0-9-]+)", w.ID))
-		default:
-			if first, dup := ids[w.ID]; dup {
-				l.add(wp+".id", fmt.Sprintf("duplicate webhook id %q (also webhooks[%d])", w.ID, first))
-			} else {
-				ids[w.ID] = i
-			}
-		}
+		checkID(l, wp+".id", "webhook", "webhooks", "the name rules give as webhook:ID", w.ID, i, ids)
 		if u, err := url.Parse(w.URL); w.URL == "" {
 			l.add(wp+".url", "required: the http or https URL notifications are posted to")
 		} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -347,18 +336,7 @@ func (c *Config) readSecretFile(l *errorList, fieldPath, name string) ([]byte, b
 // validateNotifyRule checks one rule; ids holds the rule ids seen so far and
 // hooks the webhook ids.
 func (c *Config) validateNotifyRule(l *errorList, rp string, r *NotifyRule, index int, ids, hooks map[string]int) {
-	switch {
-	case r.ID == "":
-		l.add(rp+".id", "required: the rule's name")
-	case !partnerIDPattern.MatchString(r.ID):
-		l.add(rp+".id", fmt.Sprintf("%q must be lower-case letters, digits and dashes ([a-z0-9-]+)", r.ID))
-	default:
-		if first, dup := ids[r.ID]; dup {
-			l.add(rp+".id", fmt.Sprintf("duplicate rule id %q (also rules[%d])", r.ID, first))
-		} else {
-			ids[r.ID] = index
-		}
-	}
+	checkID(l, rp+".id", "rule", "rules", "the rule's name", r.ID, index, ids)
 
 	w := &r.When
 	wp := rp + ".when"
@@ -486,4 +464,21 @@ func (c *Config) unknownWebhook(id string) string {
 		return fmt.Sprintf("unknown webhook %q: notify.webhooks is empty", id)
 	}
 	return fmt.Sprintf("unknown webhook %q (webhooks: %s)", id, strings.Join(ids, ", "))
+}
+
+// checkID checks the id of the index-th entry of a list (what: "rule",
+// list: "rules"): present, [a-z0-9-]+, and unique; ids holds those seen.
+func checkID(l *errorList, path, what, list, purpose, id string, index int, ids map[string]int) {
+	switch {
+	case id == "":
+		l.add(path, "required: "+purpose)
+	case !partnerIDPattern.MatchString(id):
+		l.add(path, fmt.Sprintf("%q must be lower-case letters, digits and dashes ([a-z0-9-]+)", id))
+	default:
+		if first, dup := ids[id]; dup {
+			l.add(path, fmt.Sprintf("duplicate %s id %q (also %s[%d])", what, id, list, first))
+		} else {
+			ids[id] = index
+		}
+	}
 }

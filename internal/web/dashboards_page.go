@@ -184,17 +184,7 @@ func compareCells(x, y any) int {
 	if xok && yok {
 		return strings.Compare(xs, ys)
 	}
-	return cmp.Compare(cellNumber(x), cellNumber(y))
-}
-
-func cellNumber(c any) float64 {
-	switch v := c.(type) {
-	case int:
-		return float64(v)
-	case float64:
-		return v
-	}
-	return 0
+	return cmp.Compare(dashboard.Number(x), dashboard.Number(y))
 }
 
 // apiURL is the API address of a dashboard (JSON) or of one section
