@@ -105,8 +105,14 @@ func (s *dashScenario) ready(sh *dashShipment) {
 		s.write(fmt.Sprintf("PL_%s_BL-%s.pdf", sh.inv, sh.bl), []byte("%PDF-1.4 packing list "+sh.inv)),
 		s.write(fmt.Sprintf("BL_%s.pdf", sh.bl), []byte("%PDF-1.4 bill of lading "+sh.bl)))
 	sh.readyHi = time.Now().UTC()
-	if st := s.show(sh.bl)["state"]; st != "FILE_READY" {
+	shown := s.show(sh.bl)
+	if st := shown["state"]; st != "FILE_READY" {
 		s.t.Fatalf("%s is %v after its documents, want FILE_READY", sh.bl, st)
+	}
+	// Each line names the file and the mapping version that read it.
+	src, _ := shown["line_sources"].([]any)
+	if len(src) != 2 || src[0].(map[string]any)["mapping"] != "supplier-invoice-xlsx" || len(fmt.Sprint(src[0].(map[string]any)["mapping_hash"])) != 64 {
+		s.t.Errorf("line sources of %s: %v", sh.bl, src)
 	}
 }
 

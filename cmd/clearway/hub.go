@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,7 +99,8 @@ func (h *Hub) Open() error {
 	}
 	h.Intake.OnAccepted = func(*clearway.File) { h.Ingest.Wake() }
 	if _, err := os.Stat(cfg.MappingsDir); err == nil {
-		h.Reload = &ingest.Reloader{Dir: cfg.MappingsDir, Pipeline: h.Ingest, Logger: h.Logger.With("component", "mappings")}
+		h.Reload = &ingest.Reloader{Dir: cfg.MappingsDir, Pipeline: h.Ingest, Logger: h.Logger.With("component", "mappings"),
+			Loaded: func(ms map[string]*mapping.Mapping) { h.recordMappings(ms, "reload") }}
 		if err := h.Reload.Open(); err != nil {
 			return err
 		}
@@ -134,7 +137,26 @@ func (h *Hub) OpenStore() error {
 		return err
 	}
 	h.Ingest.SetRouter(router)
+	h.recordMappings(router.Mappings, "load")
 	return h.openJobs()
+}
+
+// recordMappings keeps the mapping versions the pipeline now uses in the
+// mapping history. A failure to record is logged: files keep flowing.
+func (h *Hub) recordMappings(ms map[string]*mapping.Mapping, by string) {
+	var vs []sqlite.MappingVersion
+	for _, name := range slices.Sorted(maps.Keys(ms)) {
+		m := ms[name]
+		vs = append(vs, sqlite.MappingVersion{Name: m.Name, Hash: m.Hash, File: m.File, Content: m.Source})
+	}
+	added, err := h.DB.RecordMappings(context.Background(), vs, by)
+	if err != nil {
+		h.Logger.Error("mapping history", "error", err)
+		return
+	}
+	for _, a := range added {
+		h.Logger.Info("mapping version active", "component", "mappings", "mapping", a.Name, "hash", a.Hash[:12], "by", by)
+	}
 }
 
 // openMetrics creates the daemon's Prometheus registry and collectors,

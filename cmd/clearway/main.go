@@ -107,6 +107,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&ConfigCheckCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "mapping" && sub == "check":
 		return (&MappingCheckCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
+	case cmd == "mapping" && (sub == "history" || sub == "diff"):
+		return (&MappingHistoryCommand{Diff: sub == "diff", Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "mapping" && sub == "test":
 		return (&MappingTestCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "ingest":
@@ -187,7 +189,7 @@ func newFlagSet(name string) *flag.FlagSet {
 var takesArgs = map[string]bool{"mapping check": true, "mapping test": true, "ingest": true, "shipment show": true,
 	"review approve": true, "review reject": true, "review merge": true, "review separate": true,
 	"shipment set-state": true, "po show": true, "packet export": true, "shipment assign": true,
-	"user add": true, "user disable": true, "user enable": true, "user passwd": true, "token create": true, "token revoke": true, "notify retry": true}
+	"user add": true, "user disable": true, "user enable": true, "user passwd": true, "token create": true, "token revoke": true, "notify retry": true, "mapping history": true, "mapping diff": true}
 
 // parseFlags parses args, turning flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {

@@ -25,6 +25,9 @@ type Reloader struct {
 	Pipeline *Pipeline
 	Interval time.Duration // default 2s
 	Logger   *slog.Logger
+	// Loaded, when set, is told the mappings the pipeline uses after each
+	// reload (the mapping history records them).
+	Loaded func(map[string]*mapping.Mapping)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -103,6 +106,9 @@ func (r *Reloader) Check() {
 	}
 	sort.Strings(changed)
 	r.Pipeline.SetRouter(next)
+	if r.Loaded != nil && len(changed) > 0 {
+		r.Loaded(next.Mappings)
+	}
 	if len(changed) > 0 {
 		r.Logger.Info("mappings reloaded", "changed", strings.Join(changed, ", "))
 	}

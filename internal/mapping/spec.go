@@ -45,6 +45,7 @@ type Mapping struct {
 	Description string
 	File        string // where it was read from
 	Hash        string // sha256 of the file's bytes: the mapping's version
+	Source      []byte // the file's bytes, kept for the mapping history
 	Format      Format
 	OnError     string
 	Match       Match
@@ -145,7 +146,7 @@ func Parse(data []byte, file string) (*Mapping, error) {
 		return nil, SpecErrors{{File: file, Msg: "empty mapping file"}}
 	}
 	sum := sha256.Sum256(data)
-	m := &Mapping{File: file, Hash: hex.EncodeToString(sum[:]), OnError: RejectFile}
+	m := &Mapping{File: file, Hash: hex.EncodeToString(sum[:]), Source: data, OnError: RejectFile}
 	p.mapping(doc.Content[0], m)
 	if len(p.errs) > 0 {
 		return nil, p.errs

@@ -39,15 +39,18 @@ type Shipment struct {
 	StateLabel string `json:"state_label,omitempty"`
 	// Entries is each customs entry's state (a split shipment has several;
 	// State is the least advanced of them), DOMAIN.md §4.7.
-	Entries   []lifecycle.EntryStatus `json:"entries"`
-	Lines     []map[string]string     `json:"lines"`
-	POLines   []map[string]string     `json:"po_lines"`
-	Packing   []map[string]string     `json:"packing"`
-	Documents []DocumentVersion       `json:"documents"`
-	Findings  []validate.Finding      `json:"findings"`
-	Timeline  []TimelineEvent         `json:"timeline"`
-	Reviews   []ReviewSummary         `json:"reviews"`
-	id        int64
+	Entries []lifecycle.EntryStatus `json:"entries"`
+	Lines   []map[string]string     `json:"lines"`
+	// LineSources says, for each of Lines, the file and the mapping
+	// version that wrote it (the mapping history has that version).
+	LineSources []LineSource        `json:"line_sources"`
+	POLines     []map[string]string `json:"po_lines"`
+	Packing     []map[string]string `json:"packing"`
+	Documents   []DocumentVersion   `json:"documents"`
+	Findings    []validate.Finding  `json:"findings"`
+	Timeline    []TimelineEvent     `json:"timeline"`
+	Reviews     []ReviewSummary     `json:"reviews"`
+	id          int64
 }
 
 // DocumentVersion is one version of a shipment's document.
@@ -63,6 +66,15 @@ type DocumentVersion struct {
 	Channel   string    `json:"channel"`
 	User      string    `json:"user,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// LineSource is the lineage of a stored line: its file and the version of
+// the mapping that read it.
+type LineSource struct {
+	FileID      int64  `json:"file_id"`
+	File        string `json:"file"`
+	Mapping     string `json:"mapping"`
+	MappingHash string `json:"mapping_hash"`
 }
 
 // TimelineEvent is a status message, a readiness change or a milestone on
@@ -256,9 +268,9 @@ func (db *DB) identifiers(ctx context.Context, id int64) (map[string][]string, e
 func (db *DB) shipmentFacts(ctx context.Context, s *Shipment) error {
 	// Its own lines, then the lines of the purchase orders it carries
 	// (they belong to the order, DOMAIN.md §4.8).
-	rows, err := db.db.QueryContext(ctx, `SELECT f.kind, f.fields, f.file_id, fl.name FROM facts f JOIN files fl ON fl.id = f.file_id
+	rows, err := db.db.QueryContext(ctx, `SELECT f.kind, f.fields, f.file_id, fl.name, fl.mapping, fl.mapping_hash FROM facts f JOIN files fl ON fl.id = f.file_id
 		WHERE f.shipment_id = ?1
-		UNION ALL SELECT f.kind, f.fields, f.file_id, fl.name FROM links l
+		UNION ALL SELECT f.kind, f.fields, f.file_id, fl.name, fl.mapping, fl.mapping_hash FROM links l
 		JOIN `+linkedPOLines+`
 		JOIN files fl ON fl.id = f.file_id
 		WHERE l.shipment_id = ?1 AND l.kind = 'po_number' AND l.scope = ''
@@ -268,9 +280,9 @@ func (db *DB) shipmentFacts(ctx context.Context, s *Shipment) error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var kind, raw, name string
+		var kind, raw, name, mapping, hash string
 		var fileID int64
-		if err := rows.Scan(&kind, &raw, &fileID, &name); err != nil {
+		if err := rows.Scan(&kind, &raw, &fileID, &name, &mapping, &hash); err != nil {
 			return err
 		}
 		fields, err := db.layouts.decode(raw)
@@ -280,6 +292,7 @@ func (db *DB) shipmentFacts(ctx context.Context, s *Shipment) error {
 		switch clearway.Kind(kind) {
 		case clearway.KindInvoiceLine:
 			s.Lines = append(s.Lines, fields)
+			s.LineSources = append(s.LineSources, LineSource{FileID: fileID, File: name, Mapping: mapping, MappingHash: hash})
 		case clearway.KindPurchaseOrderLine:
 			s.POLines = append(s.POLines, fields)
 		case clearway.KindPackingLine:

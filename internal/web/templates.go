@@ -155,14 +155,20 @@ var funcs = template.FuncMap{
 	"age":         age,
 	"when":        when,
 	"trimSubject": func(s string) string { return strings.TrimPrefix(s, "[Clearway] ") },
-	"join":        strings.Join,
-	"severity":    func(s string) string { return "sev-" + s },
-	"fileClass":   func(s clearway.FileState) string { return "file-" + string(s) },
-	"basename":    func(s string) string { return s[strings.LastIndex(s, "/")+1:] },
-	"bytes":       humanBytes,
-	"identLabel":  identLabel,
-	"pathEscape":  url.PathEscape,
-	"decision":    decision,
+	"shortHash": func(s string) string {
+		if len(s) > 12 {
+			return s[:12]
+		}
+		return s
+	},
+	"join":       strings.Join,
+	"severity":   func(s string) string { return "sev-" + s },
+	"fileClass":  func(s clearway.FileState) string { return "file-" + string(s) },
+	"basename":   func(s string) string { return s[strings.LastIndex(s, "/")+1:] },
+	"bytes":      humanBytes,
+	"identLabel": identLabel,
+	"pathEscape": url.PathEscape,
+	"decision":   decision,
 }
 
 // badgeClass groups states into a few calm colours: waiting on documents,
