@@ -8,6 +8,7 @@ import (
 
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/config"
+	"github.com/clearway/clearway/internal/housekeep"
 	"github.com/clearway/clearway/internal/outbound"
 	"github.com/clearway/clearway/internal/remote"
 	"github.com/clearway/clearway/internal/schedule"
@@ -32,6 +33,14 @@ func (h *Hub) openJobs() error {
 	h.Outbound = &outbound.Runner{DB: h.DB, Archive: h.Archive, DataDir: cfg.DataDir, Logger: h.Logger.With("component", "outbound"), Now: time.Now, Metrics: h.Metrics}
 	h.Scheduler = schedule.New(h.Logger.With("component", "schedule"))
 	if err := h.Scheduler.Add("governance", cfg.Governance.Check, h.checkGovernance); err != nil {
+		return err
+	}
+	stale := &housekeep.Stale{PartnersDir: filepath.Join(cfg.DataDir, "partners"), After: cfg.SFTP.StaleUploadAfter.Duration,
+		Logger: h.Logger.With("component", "housekeep")}
+	if err := h.Scheduler.Add("stale-uploads", "@every 10m", func(context.Context) error {
+		_, err := stale.Sweep()
+		return err
+	}); err != nil {
 		return err
 	}
 	h.jobs = map[string]*partnerJobs{}

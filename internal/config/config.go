@@ -232,6 +232,10 @@ type SFTPConfig struct {
 	// MaxSessionsPerPartner caps concurrent sessions of one partner.
 	// Default 8.
 	MaxSessionsPerPartner int `yaml:"max_sessions_per_partner"`
+	// StaleUploadAfter is how long a file may sit in an inbox under a
+	// temporary name (x.filepart, …) before it is moved to the partner's
+	// /errors with a report ("upload never completed"). Default 24h.
+	StaleUploadAfter Duration `yaml:"stale_upload_after"`
 	// Ban configures temporary bans of addresses that keep failing to log in.
 	Ban BanConfig `yaml:"ban"`
 }
@@ -425,6 +429,7 @@ func DefaultConfig() *Config {
 			HandshakeTimeout:      Duration{30 * time.Second},
 			MaxAuthTries:          6,
 			MaxSessionsPerPartner: 8,
+			StaleUploadAfter:      Duration{24 * time.Hour},
 			Ban: BanConfig{
 				Threshold:  10,
 				Window:     Duration{5 * time.Minute},

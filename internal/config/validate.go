@@ -71,6 +71,7 @@ func (c *Config) validateGlobal(l *errorList) {
 		}
 	}
 	positive(l, "sftp.handshake_timeout", s.HandshakeTimeout)
+	positive(l, "sftp.stale_upload_after", s.StaleUploadAfter)
 	if s.MaxAuthTries < 1 {
 		l.add("sftp.max_auth_tries", fmt.Sprintf("must be at least 1, got %d", s.MaxAuthTries))
 	}

@@ -48,10 +48,6 @@ const journalPrefix = "inbox"
 // markerSuffix ends a done file: x.done says x is complete.
 const markerSuffix = ".done"
 
-// tempSuffixes end the names partners' own writers use while a file is
-// incomplete; such files are never taken.
-var tempSuffixes = []string{".filepart", ".part", ".tmp", ".partial", "~"}
-
 // Intake is the door pulled files go through: it archives and journals a
 // complete local file. *intake.Intake implements it.
 type Intake interface {
@@ -332,10 +328,9 @@ func (r *pullRun) list(ctx context.Context) ([]remoteFile, map[string]bool, erro
 	return files, markers, nil
 }
 
-// temporary reports a name partners' writers use for incomplete files.
-func temporary(name string) bool {
-	return slices.ContainsFunc(tempSuffixes, func(s string) bool { return strings.HasSuffix(name, s) })
-}
+// temporary reports a name partners' writers use for incomplete files
+// (clearway.Unfinished).
+func temporary(name string) bool { return clearway.Unfinished(name) }
 
 func sortOldestFirst(files []remoteFile) {
 	slices.SortFunc(files, func(a, b remoteFile) int {

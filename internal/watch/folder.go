@@ -22,11 +22,6 @@ import (
 // markerSuffix ends the name of a done file: x.done says x is complete.
 const markerSuffix = ".done"
 
-// tempSuffixes end the names writers use while a file is incomplete (WinSCP
-// .filepart, curl/rsync-style .part, .partial, .tmp) and the done marker; such
-// files are never taken.
-var tempSuffixes = []string{".tmp", ".part", ".filepart", ".partial", markerSuffix}
-
 // markerDelay is how soon a pass follows the appearance of a done file, so
 // that done_file folders answer quickly without a pass per event in a burst.
 const markerDelay = 50 * time.Millisecond
@@ -568,13 +563,8 @@ func pruneEmpty(dir, stop string) {
 // hidden reports whether a file or folder name is a dot-name.
 func hidden(name string) bool { return strings.HasPrefix(name, ".") }
 
-// temporary reports whether a name marks an incomplete file or a done marker.
+// temporary reports whether a name marks an incomplete file
+// (clearway.Unfinished) or a done marker.
 func temporary(name string) bool {
-	lower := strings.ToLower(name)
-	for _, s := range tempSuffixes {
-		if strings.HasSuffix(lower, s) {
-			return true
-		}
-	}
-	return false
+	return clearway.Unfinished(name) || strings.HasSuffix(strings.ToLower(name), markerSuffix)
 }
