@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/clearway/clearway/internal/dashboard"
 	"github.com/clearway/clearway/internal/testutil/browser"
@@ -68,24 +67,11 @@ func (s *dashScenario) ingest(partner, into string, files ...string) {
 
 // invoice writes an invoice workbook like the supplier's.
 func (s *dashScenario) invoice(inv, po, bl, origin string) string {
-	f := excelize.NewFile()
-	defer f.Close()
-	f.SetSheetName("Sheet1", "Invoice")
-	rows := [][]any{
-		{"COMMERCIAL INVOICE"}, {"Ningbo Haitai Precision Co., Ltd."},
-		{"Invoice No", "Line", "Invoice Date", "PO #", "PO Line", "Part No", "Description", "HTS", "COO", "Qty", "UOM", "Unit Price", "Amount", "Currency"},
-		{inv, 1, "2026-03-02", po, 10, "BRG-6204-2RS", "Ball bearing", "8482.10.5048", origin, 50000, "PCS", 0.62, 31000, "USD"},
-		{inv, 2, "2026-03-02", po, 20, "GBX-NMRV040-30", "Worm gear reducer", "8483.40.5010", origin, 1200, "PCS", 38.5, 46200, "USD"},
-	}
-	for i, r := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		f.SetSheetRow("Invoice", cell, &r)
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		s.t.Fatal(err)
-	}
-	return s.write(fmt.Sprintf("%s_BL-%s.xlsx", inv, bl), buf.Bytes())
+	s.n++
+	p := filepath.Join(s.dir, "out", fmt.Sprint(s.n), fmt.Sprintf("%s_BL-%s.xlsx", inv, bl))
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	writeInvoice(s.t, p, inv, po, origin, "8483.40.5010")
+	return p
 }
 
 // ready sends everything that makes shipment sh FILE_READY.
@@ -349,10 +335,21 @@ func apiToken(t *testing.T, d *demo, login string) string {
 }
 
 func apiPost(t *testing.T, base, token, path, body string) (int, []byte) {
+	return apiDo(t, http.MethodPost, base+path, token, strings.NewReader(body))
+}
+
+func apiGet(t *testing.T, base, token, path string) (int, []byte) {
+	return apiDo(t, http.MethodGet, base+path, token, nil)
+}
+
+// apiDo calls the API with a token (a JSON body when there is one).
+func apiDo(t *testing.T, method, url, token string, body io.Reader) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
+	req, _ := http.NewRequest(method, url, body)
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -360,19 +357,6 @@ func apiPost(t *testing.T, base, token, path, body string) (int, []byte) {
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, out
-}
-
-func apiGet(t *testing.T, base, token, path string) (int, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, body
 }
 
 // dashJSON is a dashboard as the API answers it.

@@ -373,7 +373,7 @@ func openStoreDB(cfg *config.Config) (*sqlite.DB, error) {
 	db := sqlite.NewDB(DBPath(cfg))
 	db.Rules = rules
 	if len(cfg.Notify.Rules) > 0 || len(cfg.Notify.Escalation) > 0 {
-		db.Planner, _ = notifyPlanner(cfg)
+		db.Planner = notifyPlanner(cfg)
 	}
 	if err := db.Open(); err != nil {
 		return nil, err

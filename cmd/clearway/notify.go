@@ -20,10 +20,9 @@ import (
 	"github.com/clearway/clearway/internal/webhook"
 )
 
-// notifyPlanner turns the notify block into the store's planner (nil
-// without rules) and escalation ladder. The config was validated, so every
-// recipient parses.
-func notifyPlanner(cfg *config.Config) (*notify.Planner, []sqlite.EscalationStep) {
+// notifyPlanner turns the notify block into the store's planner. The
+// config was validated, so every recipient parses.
+func notifyPlanner(cfg *config.Config) *notify.Planner {
 	n := cfg.Notify
 	p := &notify.Planner{PartnerRoles: map[string]string{}, Webhooks: map[string]bool{}, Email: n.SMTP != nil}
 	for _, pc := range cfg.Partners {
@@ -37,11 +36,16 @@ func notifyPlanner(cfg *config.Config) (*notify.Planner, []sqlite.EscalationStep
 		p.Rules = append(p.Rules, notify.Rule{ID: r.ID, To: recipients(r.To), Digest: r.Digest, When: notify.When{Event: w.Event,
 			CodeList: w.CodeList, Codes: w.Codes, Rules: w.Rules, ReviewKinds: w.ReviewKinds, Partner: w.Partner, Mode: w.Mode, Over: w.Over, Under: w.Under}})
 	}
+	return p
+}
+
+// notifyLadder is the escalation ladder of the notify block.
+func notifyLadder(cfg *config.Config) []sqlite.EscalationStep {
 	var ladder []sqlite.EscalationStep
-	for _, s := range n.Escalation {
+	for _, s := range cfg.Notify.Escalation {
 		ladder = append(ladder, sqlite.EscalationStep{After: s.After.Duration, To: recipients(s.To)})
 	}
-	return p, ladder
+	return ladder
 }
 
 func recipients(to []string) []notify.Recipient {
@@ -82,7 +86,7 @@ func (h *Hub) openCourier() error {
 		return err
 	}
 	h.Courier = c
-	_, ladder := notifyPlanner(cfg)
+	ladder := notifyLadder(cfg)
 	sla := cfg.Governance.ResolutionSLA.Duration
 	if err := h.Scheduler.Add("notify-escalation", "@every 1m", func(ctx context.Context) error {
 		run, err := h.DB.Escalate(ctx, ladder, sla)

@@ -35,6 +35,13 @@ const storyPO = `PO Number,PO Line,Vendor,Material,Short Text,HTS Code,Country o
 // storyInvoice writes the supplier's invoice workbook (sheet Invoice,
 // header on row 3) with line 2 classified as hs2.
 func storyInvoice(t *testing.T, path, hs2 string) {
+	writeInvoice(t, path, "INV-2026-0042", "4500012345", "CN", hs2)
+}
+
+// writeInvoice writes an invoice workbook like the supplier's: invoice
+// inv for purchase order po, two lines from origin (line 2 classified as
+// hs2), 31,000 + 46,200 USD.
+func writeInvoice(t *testing.T, path, inv, po, origin, hs2 string) {
 	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
@@ -42,8 +49,8 @@ func storyInvoice(t *testing.T, path, hs2 string) {
 	rows := [][]any{
 		{"COMMERCIAL INVOICE"}, {"Ningbo Haitai Precision Co., Ltd."},
 		{"Invoice No", "Line", "Invoice Date", "PO #", "PO Line", "Part No", "Description", "HTS", "COO", "Qty", "UOM", "Unit Price", "Amount", "Currency"},
-		{"INV-2026-0042", 1, "2026-03-02", "4500012345", 10, "BRG-6204-2RS", "Ball bearing", "8482.10.5048", "CN", 50000, "PCS", 0.62, 31000, "USD"},
-		{"INV-2026-0042", 2, "2026-03-02", "4500012345", 20, "GBX-NMRV040-30", "Worm gear reducer", hs2, "CN", 1200, "PCS", 38.5, 46200, "USD"},
+		{inv, 1, "2026-03-02", po, 10, "BRG-6204-2RS", "Ball bearing", "8482.10.5048", origin, 50000, "PCS", 0.62, 31000, "USD"},
+		{inv, 2, "2026-03-02", po, 20, "GBX-NMRV040-30", "Worm gear reducer", hs2, origin, 1200, "PCS", 38.5, 46200, "USD"},
 	}
 	for i, r := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)

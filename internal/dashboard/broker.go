@@ -83,9 +83,9 @@ func brokerSection(rows map[string]*brokerRow) Section {
 			len(r.toAnswer), median(r.toAnswer), p90(r.toAnswer), r.unanswered}
 		sec.Rows = append(sec.Rows, Row{Key: b, Cells: cells, Shipments: ids(r.shipments)})
 		sec.Chart.Labels, sec.Chart.Keys = append(sec.Chart.Labels, b), append(sec.Chart.Keys, b)
-		file.Values = append(file.Values, num(cells[2]))
-		release.Values = append(release.Values, num(cells[6]))
-		answer.Values = append(answer.Values, num(cells[9]))
+		file.Values = append(file.Values, Number(cells[2]))
+		release.Values = append(release.Values, Number(cells[6]))
+		answer.Values = append(answer.Values, Number(cells[9]))
 	}
 	sec.Chart.Series = []Series{file, release, answer}
 	return sec

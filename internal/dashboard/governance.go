@@ -47,7 +47,7 @@ func errorRates(q Query, in *Input) Section {
 		}
 		sec.Rows = append(sec.Rows, Row{Key: f.Partner, Cells: []any{f.Partner, f.Received, f.Rejected, f.WithErrors, r, in.Policy.ThresholdPct, breach, review, due}})
 		sec.Chart.Labels, sec.Chart.Keys = append(sec.Chart.Labels, f.Partner), append(sec.Chart.Keys, f.Partner)
-		rate.Values = append(rate.Values, num(r))
+		rate.Values = append(rate.Values, Number(r))
 	}
 	sec.Chart.Series = []Series{rate}
 	return sec

@@ -79,7 +79,7 @@ func laneSection(lanes map[string]*laneRow) Section {
 		cells := []any{l, n, x.findings, per100(x.findings, n), x.reviews, per100(x.reviews, n), x.holds, per100(x.holds, n), topKey(x.rules)}
 		sec.Rows = append(sec.Rows, Row{Key: l, Cells: cells, Shipments: ids(x.shipments)})
 		sec.Chart.Labels, sec.Chart.Keys = append(sec.Chart.Labels, l), append(sec.Chart.Keys, l)
-		f.Values, r.Values, h.Values = append(f.Values, num(cells[3])), append(r.Values, num(cells[5])), append(h.Values, num(cells[7]))
+		f.Values, r.Values, h.Values = append(f.Values, Number(cells[3])), append(r.Values, Number(cells[5])), append(h.Values, Number(cells[7]))
 	}
 	sec.Chart.Series = []Series{f, r, h}
 	return sec

@@ -69,8 +69,8 @@ func readinessBySupplier(q Query, in *Input) []Section {
 			missing, countsText(r.missing), f.Received, f.Rejected, pct(f.Rejected, f.Received)}
 		sec.Rows = append(sec.Rows, Row{Key: p, Cells: cells, Shipments: ids(r.shipments)})
 		sec.Chart.Labels, sec.Chart.Keys = append(sec.Chart.Labels, p), append(sec.Chart.Keys, p)
-		readyPct.Values = append(readyPct.Values, num(cells[3]))
-		rejectedPct.Values = append(rejectedPct.Values, num(cells[9]))
+		readyPct.Values = append(readyPct.Values, Number(cells[3]))
+		rejectedPct.Values = append(rejectedPct.Values, Number(cells[9]))
 	}
 	sec.Chart.Series = []Series{readyPct, rejectedPct}
 	return []Section{sec}

@@ -60,11 +60,9 @@ func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
-// Number is a cell's numeric value (a string or nil is 0).
-func Number(c any) float64 { return num(c) }
-
-// num is a cell as a chart value (nil is 0).
-func num(c any) float64 {
+// Number is a cell's numeric value, as charts and sorting read it (a
+// string or nil is 0).
+func Number(c any) float64 {
 	switch v := c.(type) {
 	case int:
 		return float64(v)

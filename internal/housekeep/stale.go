@@ -120,19 +120,11 @@ func (s *Stale) move(root, partner, path string, info fs.FileInfo) (Moved, error
 
 // freeName returns path, or path with .1, .2 … when taken.
 func freeName(path string) string {
+	name := path
 	for i := 1; ; i++ {
-		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-			return path
+		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
+			return name
 		}
-		path = fmt.Sprintf("%s.%d", trimNumber(path, i-1), i)
+		name = fmt.Sprintf("%s.%d", path, i)
 	}
-}
-
-// trimNumber removes the ".n" freeName added last.
-func trimNumber(path string, n int) string {
-	if n == 0 {
-		return path
-	}
-	suffix := fmt.Sprintf(".%d", n)
-	return path[:len(path)-len(suffix)]
 }

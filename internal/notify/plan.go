@@ -29,38 +29,57 @@ type Delivery struct {
 	Digest    bool   // gathered into the recipient's daily mail instead of sent at once
 }
 
+// Concerns reports whether any rule may match e, before the store looks
+// up the users and the shipment's parties for it: most events (a status
+// message no rule names) concern none, and cost nothing more. A rule's
+// partner condition counts as met while e's parties are not known yet.
+func (p *Planner) Concerns(e Event) bool {
+	for _, r := range p.Rules {
+		w := r.When
+		if e.Parties == nil && w.Partner != "" && w.Partner != e.Sender {
+			w.Partner = "" // may be a party: Plan decides once they are known
+		}
+		if w.Matches(e) {
+			return true
+		}
+	}
+	return false
+}
+
 // Plan returns the deliveries event e calls for, once per channel and
 // recipient however many rules name them. A person is not told of their
 // own question.
 func (p *Planner) Plan(e Event, users []User) []Delivery {
-	var out []Delivery
-	seen := map[string]bool{}
-	add := func(d Delivery) {
-		if k := d.Channel + "\x00" + d.Recipient; !seen[k] {
-			seen[k] = true
-			out = append(out, d)
-		}
-	}
+	var c collector
 	for _, r := range p.Rules {
-		if !r.When.Matches(e) {
-			continue
+		if r.When.Matches(e) {
+			p.expand(r.ID, r.Digest == DigestDaily, r.To, e, users, c.add)
 		}
-		p.expand(r.ID, r.Digest == DigestDaily, r.To, e, users, add)
 	}
-	return out
+	return c.out
 }
 
 // Escalate returns the deliveries of one escalation step's recipients.
 func (p *Planner) Escalate(step string, to []Recipient, e Event, users []User) []Delivery {
-	var out []Delivery
-	seen := map[string]bool{}
-	p.expand(step, false, to, e, users, func(d Delivery) {
-		if k := d.Channel + "\x00" + d.Recipient; !seen[k] {
-			seen[k] = true
-			out = append(out, d)
-		}
-	})
-	return out
+	var c collector
+	p.expand(step, false, to, e, users, c.add)
+	return c.out
+}
+
+// collector gathers deliveries once per channel and recipient.
+type collector struct {
+	out  []Delivery
+	seen map[string]bool
+}
+
+func (c *collector) add(d Delivery) {
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	if k := d.Channel + "\x00" + d.Recipient; !c.seen[k] {
+		c.seen[k] = true
+		c.out = append(c.out, d)
+	}
 }
 
 // expand adds the deliveries of the recipients of one rule.
@@ -110,6 +129,9 @@ func (p *Planner) reaches(r Recipient, e Event, u User) bool {
 	}
 	return false
 }
+
+// InboxLink is the page a recipient acknowledges notifications on.
+func InboxLink(publicURL string) string { return strings.TrimRight(publicURL, "/") + "/notifications" }
 
 // Subject is a notification's one-line subject: "[Clearway] " and the
 // event's summary, cut to a mail client's width.

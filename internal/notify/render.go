@@ -74,7 +74,7 @@ type Mail struct {
 
 // NewMail describes event e for recipient, with links under publicURL.
 func NewMail(e Event, subject, rule, recipient, publicURL string) Mail {
-	return Mail{Subject: subject, Summary: e.Summary, Detail: e.Detail, Link: Link(e, publicURL), Inbox: strings.TrimRight(publicURL, "/") + "/notifications",
+	return Mail{Subject: subject, Summary: e.Summary, Detail: e.Detail, Link: Link(e, publicURL), Inbox: InboxLink(publicURL),
 		Rule: rule, Recipient: recipient, Event: e}
 }
 

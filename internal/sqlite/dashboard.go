@@ -18,7 +18,7 @@ func (v *View) DashboardInput(ctx context.Context, q dashboard.Query, roles map[
 	if !v.scope.All() {
 		q.Partner = v.scope.Partner
 	}
-	l := &dashLoader{ctx: ctx, db: v.db.db, q: q, from: formatTime(q.From), to: formatTime(q.To), own: !v.scope.All() || q.Name == "governance" && q.Partner != ""}
+	l := &dashLoader{ctx: ctx, store: v.db, db: v.db.db, q: q, from: formatTime(q.From), to: formatTime(q.To), own: !v.scope.All() || q.Name == "governance" && q.Partner != ""}
 	in := &dashboard.Input{Now: v.db.Now().UTC(), Roles: roles, Policy: policy}
 	if !q.AsOf.IsZero() {
 		in.Now = q.AsOf.UTC()
@@ -89,6 +89,7 @@ func (v *View) DashboardInput(ctx context.Context, q dashboard.Query, roles map[
 // dashLoader reads one dashboard's rows.
 type dashLoader struct {
 	ctx      context.Context
+	store    *DB
 	db       *sql.DB
 	q        dashboard.Query
 	from, to string
@@ -330,7 +331,7 @@ func (l *dashLoader) questions(in *dashboard.Input) error {
 // files counts each partner's files over [from, to) as the governance
 // check does, limited to the partner asked for.
 func (l *dashLoader) files(from, to time.Time) ([]dashboard.Files, error) {
-	counts, err := (&DB{db: l.db}).PartnerErrorCounts(l.ctx, from, to)
+	counts, err := l.store.PartnerErrorCounts(l.ctx, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -346,47 +347,13 @@ func (l *dashLoader) files(from, to time.Time) ([]dashboard.Files, error) {
 }
 
 // optTime parses a stored time, zero for "" or a value it cannot read.
-// Dashboards read hundreds of thousands: the store's own fixed format is
-// read digit by digit, anything else by the time package.
 func optTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
-	}
-	if t, ok := fastTime(s); ok {
-		return t
 	}
 	if t, err := parseTime(s); err == nil {
 		return t
 	}
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
-}
-
-// fastTime reads timeFormat ("2006-01-02T15:04:05.000000000Z").
-func fastTime(s string) (time.Time, bool) {
-	if len(s) != len(timeFormat) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[29] != 'Z' {
-		return time.Time{}, false
-	}
-	n := func(from, to int) (int, bool) {
-		v := 0
-		for i := from; i < to; i++ {
-			c := s[i]
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v, true
-	}
-	y, ok1 := n(0, 4)
-	mo, ok2 := n(5, 7)
-	d, ok3 := n(8, 10)
-	h, ok4 := n(11, 13)
-	mi, ok5 := n(14, 16)
-	se, ok6 := n(17, 19)
-	ns, ok7 := n(20, 29)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 {
-		return time.Time{}, false
-	}
-	return time.Date(y, time.Month(mo), d, h, mi, se, ns, time.UTC), true
 }

@@ -11,10 +11,10 @@ import (
 
 // raise writes the notifications event ev calls for to the outbox, in the
 // transaction tx that records the event itself: committed together or not
-// at all. Without a planner (no notify rules) it does nothing.
+// at all. An event no rule concerns costs no query.
 func (db *DB) raise(ctx context.Context, tx q, now string, ev notify.Event, shipmentID int64) error {
 	p := db.Planner
-	if p == nil || len(p.Rules) == 0 {
+	if p == nil || !p.Concerns(ev) {
 		return nil
 	}
 	users, err := notifyUsers(ctx, tx)

@@ -138,16 +138,17 @@ func (a *assessment) raiseFindings(s *snapshot, findings []validate.Finding) err
 	}
 	ref := ShipmentRef(s.id)
 	at, _ := parseTime(a.now)
+	sender, err := filePartner(a.ctx, a.tx, a.fileID)
+	if err != nil {
+		return err
+	}
 	for _, f := range findings {
 		if had[f.Rule] {
 			continue
 		}
 		had[f.Rule] = true
 		ev := notify.Event{Key: fmt.Sprintf("finding:%d:%s:%s", s.id, f.Rule, a.now), Type: notify.EventFinding, At: at, Shipment: ref,
-			Mode: s.mode(), Rule: f.Rule, Summary: fmt.Sprintf("%s: %s (%s) %s", ref, f.Rule, f.Severity, firstLine(f.Message, 200))}
-		if sender, err := filePartner(a.ctx, a.tx, a.fileID); err == nil {
-			ev.Sender = sender
-		}
+			Mode: s.mode(), Rule: f.Rule, Sender: sender, Summary: fmt.Sprintf("%s: %s (%s) %s", ref, f.Rule, f.Severity, firstLine(f.Message, 200))}
 		if err := a.db.raise(a.ctx, a.tx, a.now, ev, s.id); err != nil {
 			return err
 		}

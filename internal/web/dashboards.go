@@ -156,6 +156,18 @@ func (s *Server) apiDashboard(w http.ResponseWriter, r *http.Request) error {
 	return clearway.Errorf(clearway.EINVALID, "format %q: json or csv", r.URL.Query().Get("format"))
 }
 
+// dashParams keeps the parameters that choose a dashboard's figures (its
+// range and filters), for links that must show the same ones.
+func dashParams(v url.Values) url.Values {
+	out := url.Values{}
+	for _, k := range []string{"from", "to", "partner", "mode", "chapter"} {
+		if v.Get(k) != "" {
+			out.Set(k, v.Get(k))
+		}
+	}
+	return out
+}
+
 // rowLink is where a row's figures lead: the portfolio filtered to the
 // shipments behind the row, or for a partner's error rate its files.
 func rowLink(d *dashboard.Dashboard, sec *dashboard.Section, key string, base url.Values) string {
@@ -165,12 +177,7 @@ func rowLink(d *dashboard.Dashboard, sec *dashboard.Section, key string, base ur
 	if sec.Key == "delay-cost" {
 		return ""
 	}
-	v := url.Values{}
-	for _, k := range []string{"from", "to", "partner", "mode", "chapter"} {
-		if base.Get(k) != "" {
-			v.Set(k, base.Get(k))
-		}
-	}
+	v := dashParams(base)
 	v.Set("as_of", d.Computed.Format(time.RFC3339Nano))
 	v.Set("dash", d.Name)
 	v.Set("section", sec.Key)

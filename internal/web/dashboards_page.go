@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -106,10 +107,7 @@ func boardOf(b *dashboard.Dashboard, base url.Values) boardView {
 		}
 		for _, c := range sec.Columns {
 			id := b.Name + "." + sec.Key + "." + c.Key
-			next := url.Values{}
-			for k, vs := range base {
-				next[k] = vs
-			}
+			next := maps.Clone(base)
 			next.Set("sort", id)
 			next.Set("dir", "asc")
 			if c.Unit != "" && !(sortKey == id && !desc) {
@@ -127,10 +125,7 @@ func boardOf(b *dashboard.Dashboard, base url.Values) boardView {
 				rv.Link = rowLink(b, sec, row.Key, base)
 			}
 			if b.Name == "holds-by-route" && sec.Key == "families" && base.Get("chapter") == "" && row.Key != "?" {
-				drill := url.Values{}
-				for k, vs := range base {
-					drill[k] = vs
-				}
+				drill := maps.Clone(base)
 				drill.Set("chapter", row.Key)
 				rv.Drill = "/dashboards?" + drill.Encode() + "#" + sv.Anchor
 			}
@@ -191,22 +186,13 @@ func compareCells(x, y any) int {
 // (CSV), as of the instant the page computed it, so the download shows
 // what the page showed.
 func apiURL(b *dashboard.Dashboard, section string, base url.Values) string {
-	v := url.Values{}
-	for _, k := range []string{"from", "to", "partner", "mode", "chapter"} {
-		if base.Get(k) != "" {
-			v.Set(k, base.Get(k))
-		}
-	}
+	v := dashParams(base)
 	v.Set("as_of", b.Computed.Format(time.RFC3339Nano))
 	if section != "" {
 		v.Set("format", "csv")
 		v.Set("section", section)
 	}
-	u := "/api/v1/dashboards/" + b.Name
-	if len(v) > 0 {
-		u += "?" + v.Encode()
-	}
-	return u
+	return "/api/v1/dashboards/" + b.Name + "?" + v.Encode()
 }
 
 // cellText writes a cell for the page: amounts with thousands separators

@@ -108,13 +108,7 @@ func (s *Server) behindFigure(r *http.Request, f *sqlite.ShipmentFilter) (behind
 	}
 	f.IDs, f.Open = append(make([]int64, 0, len(ids)), ids...), false
 	sec := d.Find(v.Get("section"))
-	bv := url.Values{}
-	for _, k := range []string{"from", "to", "partner", "mode", "chapter"} {
-		if v.Get(k) != "" {
-			bv.Set(k, v.Get(k))
-		}
-	}
-	back = "/dashboards?" + bv.Encode() + "#" + d.Name + "-" + sec.Key
+	back = "/dashboards?" + dashParams(v).Encode() + "#" + d.Name + "-" + sec.Key
 	return fmt.Sprintf("%s › %s › %s (%s to %s)", d.Title, sec.Title, v.Get("row"),
 		d.From.Format(time.DateOnly), d.To.Add(-time.Nanosecond).Format(time.DateOnly)), back, nil
 }
