@@ -109,13 +109,7 @@ func boardOf(b *dashboard.Dashboard, base url.Values) boardView {
 			id := b.Name + "." + sec.Key + "." + c.Key
 			next := maps.Clone(base)
 			next.Set("sort", id)
-			next.Set("dir", "asc")
-			if c.Unit != "" && !(sortKey == id && !desc) {
-				next.Set("dir", "desc") // figures sort largest first
-			}
-			if sortKey == id && desc {
-				next.Set("dir", "asc")
-			}
+			next.Set("dir", nextDir(sortKey == id, desc, c.Unit != ""))
 			sv.Columns = append(sv.Columns, columnView{Label: c.Label, Unit: unitText(c.Unit), Num: c.Unit != "",
 				SortURL: "/dashboards?" + next.Encode() + "#" + sv.Anchor, Sorted: sortKey == id, Desc: desc})
 		}
@@ -137,6 +131,16 @@ func boardOf(b *dashboard.Dashboard, base url.Values) boardView {
 		v.Sections = append(v.Sections, sv)
 	}
 	return v
+}
+
+// nextDir is the order a column header's link asks for: the other one
+// when the table is sorted by that column, else largest first for figures
+// and A to Z for text.
+func nextDir(sorted, desc, figures bool) string {
+	if (sorted && !desc) || (!sorted && figures) {
+		return "desc"
+	}
+	return "asc"
 }
 
 // foldRows is how many rows a table under a chart shows unfolded.
