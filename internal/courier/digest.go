@@ -55,7 +55,7 @@ func (c *Courier) SendDigests(ctx context.Context) (int, error) {
 
 func (c *Courier) sendDigest(ctx context.Context, batch []*sqlite.Notification) error {
 	first := batch[0]
-	d := notify.Digest{Recipient: first.Recipient, Date: c.Now().UTC().Format(time.DateOnly), Inbox: notify.InboxLink(c.PublicURL)}
+	d := notify.Digest{Recipient: notify.Addressee(first.Recipient), Date: c.Now().UTC().Format(time.DateOnly), Inbox: notify.InboxLink(c.PublicURL)}
 	for _, n := range batch {
 		e, err := event(n)
 		if err != nil {

@@ -75,7 +75,16 @@ type Mail struct {
 // NewMail describes event e for recipient, with links under publicURL.
 func NewMail(e Event, subject, rule, recipient, publicURL string) Mail {
 	return Mail{Subject: subject, Summary: e.Summary, Detail: e.Detail, Link: Link(e, publicURL), Inbox: InboxLink(publicURL),
-		Rule: rule, Recipient: recipient, Event: e}
+		Rule: rule, Recipient: Addressee(recipient), Event: e}
+}
+
+// Addressee is a recipient as a mail names it: the login or the address,
+// without the "user:" or "email:" of the outbox.
+func Addressee(recipient string) string {
+	if _, v, ok := strings.Cut(recipient, ":"); ok {
+		return v
+	}
+	return recipient
 }
 
 // Link is the page of Clearway an event is about: the shipment's
