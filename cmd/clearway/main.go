@@ -69,6 +69,9 @@ Usage:
   clearway remote list    [--partner ID] [--json]              files pulled from and pushed to partners' servers
   clearway mapping check  [FILE...]                            validate mapping files (default: mappings_dir)
   clearway mapping test   MAPPING INPUT [--json]               dry run: the records INPUT gives, or its errors
+  clearway replay (--dry-run | --apply) [--partner ID] [--mapping NAME] [--since DATE] [--until DATE]
+                  [--state rejected|done|all] [--file ID]... [--with FILE.yaml] [--limit N] [--json]
+                                                               re-read archived files with a mapping version: what changes
   clearway version
 
 --config defaults to $CLEARWAY_CONFIG, else config/clearway.yaml.
@@ -111,6 +114,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&MappingHistoryCommand{Diff: sub == "diff", Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "mapping" && sub == "test":
 		return (&MappingTestCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
+	case cmd == "replay":
+		return (&ReplayCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest)
 	case cmd == "ingest":
 		return (&IngestCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest)
 	case cmd == "shipment" && sub == "list":

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/replay"
 )
 
 // namesPlan is what the store works out once per names slice: the mapping
@@ -82,6 +83,7 @@ const batchSize = 256
 // and sends existing ones through updateFact.
 func (in *Ingest) applyFact(shipment int64, key string, rec recView) error {
 	id := factID{string(rec.kind), key}
+	in.seeLine(id.kind, key)
 	if in.pendingKeys[id] { // the same line twice in one batch: keep the order
 		if err := in.flush(); err != nil {
 			return err
@@ -165,9 +167,12 @@ func (in *Ingest) flush() error {
 			err = in.updateFact(f)
 		case f.claim != "":
 			in.Stats.Created[f.kind]++
-			err = in.holdNewClaim(f)
+			if err = in.holdNewClaim(f); err == nil {
+				err = in.reportLine(replay.Added, f.kind, f.key, f.shipment, "", f.fields, true)
+			}
 		default:
 			in.Stats.Created[f.kind]++
+			err = in.reportLine(replay.Added, f.kind, f.key, f.shipment, "", f.fields, false)
 		}
 		if err != nil {
 			return err
@@ -290,26 +295,32 @@ func (in *Ingest) insertFactsQuery(n int, returning bool) string {
 // updateFact updates a line that already existed, audited with before and
 // after; an identical resend changes nothing.
 func (in *Ingest) updateFact(f pendingFact) error {
-	s, err := in.stmt(`SELECT id, fields, COALESCE(shipment_id, 0) FROM facts WHERE kind = ? AND key = ?`)
+	s, err := in.stmt(`SELECT id, fields, COALESCE(shipment_id, 0), file_id FROM facts WHERE kind = ? AND key = ?`)
 	if err != nil {
 		return err
 	}
-	var id, oldShipment int64
+	var id, oldShipment, writer int64
 	var before string
-	if err := s.QueryRowContext(in.ctx, f.kind, f.key).Scan(&id, &before, &oldShipment); err != nil {
+	if err := s.QueryRowContext(in.ctx, f.kind, f.key).Scan(&id, &before, &oldShipment, &writer); err != nil {
 		return fmt.Errorf("read %s %s: %w", f.kind, f.key, err)
 	}
 	if oldShipment == f.shipment && in.sameFields(before, f.fields) {
 		in.Stats.Unchanged++
 		return nil
 	}
+	if in.replay != nil && writer > in.file.ID {
+		// A replay never turns a line back to an older file's values.
+		in.Stats.Unchanged++
+		return in.reportKept(f, before, writer)
+	}
+	proposed := f.fields
 	fields, held, err := in.holdSensitive(id, f, before)
 	if err != nil {
 		return err
 	}
 	f.fields = fields
 	if held && oldShipment == f.shipment && in.sameFields(before, f.fields) {
-		return nil
+		return in.reportLine(replay.Changed, f.kind, f.key, f.shipment, before, proposed, true)
 	}
 	if _, err := in.exec(`UPDATE facts SET shipment_id = ?, fields = ?, file_id = ?, source = ? WHERE id = ?`,
 		nullID(f.shipment), f.fields, in.file.ID, f.source, id); err != nil {
@@ -325,6 +336,9 @@ func (in *Ingest) updateFact(f pendingFact) error {
 	}
 	afterJSON, err := in.db.layouts.objectJSON(f.fields)
 	if err != nil {
+		return err
+	}
+	if err := in.reportLine(replay.Changed, f.kind, f.key, f.shipment, before, proposed, held); err != nil {
 		return err
 	}
 	return in.audit("fact", id, "update", beforeJSON, afterJSON)

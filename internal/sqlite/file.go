@@ -134,10 +134,11 @@ func (db *DB) setFileState(ctx context.Context, tx q, id int64, state clearway.F
 
 type scanner interface{ Scan(...any) error }
 
-func scanFile(row scanner) (*clearway.File, error) {
+func scanFile(row scanner, extra ...any) (*clearway.File, error) {
 	var f clearway.File
 	var channel, state, received, updated string
-	if err := row.Scan(&f.ID, &f.Partner, &channel, &f.Name, &f.Size, &f.SHA256, &state, &f.Error, &received, &updated, &f.User); err != nil {
+	dest := append([]any{&f.ID, &f.Partner, &channel, &f.Name, &f.Size, &f.SHA256, &state, &f.Error, &received, &updated, &f.User}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, clearway.Errorf(clearway.ENOTFOUND, "file not found")
 		}

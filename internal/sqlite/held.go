@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/replay"
 	"github.com/clearway/clearway/internal/sensitive"
 )
 
@@ -140,7 +141,7 @@ func (in *Ingest) replacePackingLists() error {
 		}
 		type gone struct {
 			id, shipment int64
-			fields       string
+			key, fields  string
 		}
 		var stale []gone
 		for rows.Next() {
@@ -151,6 +152,7 @@ func (in *Ingest) replacePackingLists() error {
 				return err
 			}
 			if !keys[key] {
+				g.key = key
 				stale = append(stale, g)
 			}
 		}
@@ -170,6 +172,9 @@ func (in *Ingest) replacePackingLists() error {
 				return fmt.Errorf("fact %d: %w", g.id, err)
 			}
 			if err := in.audit("fact", g.id, "delete", before, nil); err != nil {
+				return err
+			}
+			if err := in.reportLine(replay.Removed, string(clearway.KindPackingLine), g.key, g.shipment, g.fields, "", false); err != nil {
 				return err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/replay"
 	"github.com/clearway/clearway/internal/spine"
 )
 
@@ -50,6 +51,7 @@ type Ingest struct {
 	touched     map[int64]bool // shipments to re-assess before commit
 	lastTouched int64
 	packingSets map[string]map[string]bool // packing list document → line keys this file sent
+	replay      *replayWatch               // set when the file is replayed (BeginReplay)
 	Stats       IngestStats
 }
 
@@ -174,7 +176,14 @@ func (in *Ingest) exec(query string, args ...any) (sql.Result, error) {
 	return s.ExecContext(in.ctx, args...)
 }
 
-func (in *Ingest) actor() string { return "partner:" + in.file.Partner }
+// actor is who the audit log names: the partner that sent the file, or
+// the person replaying it and the replay.
+func (in *Ingest) actor() string {
+	if in.replay != nil {
+		return fmt.Sprintf("%s (replay %d)", in.replay.by, in.replay.id)
+	}
+	return "partner:" + in.file.Partner
+}
 
 func (in *Ingest) audit(entity string, id int64, action string, before, after []byte) error {
 	var b, a any
@@ -320,6 +329,9 @@ func (in *Ingest) createShipment() (int64, error) {
 		return 0, fmt.Errorf("create shipment: %w", err)
 	}
 	in.Stats.ShipmentsCreated++
+	if in.replay != nil {
+		in.replay.created[id] = true
+	}
 	return id, in.audit("shipment", id, "create", nil, []byte(`{"ref":"`+ref+`"}`))
 }
 
@@ -389,6 +401,11 @@ func (in *Ingest) applyShipment(shipment int64, rec clearway.Record) error {
 		return fmt.Errorf("update shipment %d: %w", shipment, err)
 	}
 	in.Stats.Updated["shipment"]++
+	if in.replay != nil {
+		old := map[string]string{}
+		_ = json.Unmarshal([]byte(raw), &old) // read above
+		in.reportChange(replay.Changed, string(clearway.KindShipment), ShipmentRef(shipment), shipment, old, cur, false, "")
+	}
 	return in.audit("shipment", shipment, "update", []byte(raw), after)
 }
 
@@ -422,6 +439,8 @@ func (in *Ingest) applyDocument(shipment int64, rec clearway.Record) error {
 	id, _ := res.LastInsertId()
 	in.Stats.Documents++
 	in.touch(shipment)
+	in.reportChange(replay.Added, string(clearway.KindDocument), fmt.Sprintf("%s v%d", docType, last+1), shipment, nil,
+		map[string]string{"doc_type": docType, "sha256": sum, "original_name": name}, false, "")
 	after, _ := json.Marshal(map[string]any{"doc_type": docType, "version": last + 1, "sha256": sum, "name": name})
 	return in.audit("document", id, "create", nil, after)
 }
