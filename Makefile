@@ -8,7 +8,8 @@ DEMO_KEYS := var/demo-keys
 DEMO_PARTNERS := acme fastclear erp tms compliance
 PURE_PACKAGES := ./internal/lifecycle/ ./internal/spine/ ./internal/readiness/ ./internal/validate/ \
 	./internal/codelist/ ./internal/mapping/ ./internal/csvx/ ./internal/xlsx/ ./internal/x12/ ./internal/fixed/ \
-	./internal/dashboard/ ./internal/chart/ ./internal/governance/ ./internal/notify/ ./internal/clearway/ ./internal/housekeep/
+	./internal/dashboard/ ./internal/chart/ ./internal/governance/ ./internal/notify/ ./internal/clearway/ ./internal/housekeep/ \
+	./internal/replay/ ./internal/retention/
 
 .PHONY: build run test bench lint demo-keys demo-users clean
 

@@ -24,6 +24,7 @@ import (
 	"github.com/clearway/clearway/internal/ingest"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/lifecycle"
+	"github.com/clearway/clearway/internal/mapchange"
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/outbound"
@@ -241,6 +242,7 @@ func (h *Hub) openChannels() error {
 			Partners:    partners,
 			ReasonCodes: cfg.Review.ReasonCodes,
 			Governance:  dashboardPolicy(cfg),
+			Mappings:    h.mappingDesk(),
 			SessionIdle: cfg.HTTP.SessionIdle.Duration,
 			MaxUpload:   int64(cfg.HTTP.MaxUploadMB) << 20,
 			TLSCertFile: cfg.HTTP.TLSCertFile,
@@ -424,4 +426,17 @@ func storeRules(cfg *config.Config) (*sqlite.Rules, error) {
 		}
 	}
 	return rules, nil
+}
+
+// mappingDesk is mapping change control for the web workspace: an
+// approved version is reloaded at once, not at the reloader's next look.
+func (h *Hub) mappingDesk() *mapchange.Desk {
+	cfg := h.Config
+	return &mapchange.Desk{DB: h.DB, Pipeline: h.Ingest, Dir: cfg.MappingsDir, Policy: cfg.Governance.MappingChanges,
+		Logger: h.Logger.With("component", "mappings"),
+		Activated: func(string) {
+			if h.Reload != nil {
+				h.Reload.Check()
+			}
+		}}
 }

@@ -43,6 +43,12 @@ func (h *Hub) openJobs() error {
 	}); err != nil {
 		return err
 	}
+	if err := h.Scheduler.Add("retention", string(cfg.Retention.Check), func(ctx context.Context) error {
+		_, err := h.retentionJob(false).Run(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
 	h.jobs = map[string]*partnerJobs{}
 	for i := range cfg.Partners {
 		p := &cfg.Partners[i]

@@ -53,6 +53,8 @@ Usage:
   clearway shipment set-state REF STATE --reason CODE --by NAME [--note TEXT] [--entry N] [--at TIME] [--resolves ID]...
                                                                record a state by hand (the broker phoned)
   clearway shipment assign REF --partner ID                    make a partner party to a shipment (its users see it)
+  clearway shipment legal-hold REF --reason TEXT [--clear] [--by NAME]   keep its originals past retention
+  clearway retention run  [--dry-run] [--json]                 purge originals past retention.archive, and say which
   clearway user add       LOGIN --role ROLE [--partner ID] [--name T] [--email A] [--password-stdin]
   clearway user list|disable|enable|passwd [LOGIN] [--json] [--password-stdin]   workspace users
   clearway token create   LOGIN [--name LABEL] | token list [--json] | token revoke ID   API tokens
@@ -69,6 +71,10 @@ Usage:
   clearway remote list    [--partner ID] [--json]              files pulled from and pushed to partners' servers
   clearway mapping check  [FILE...]                            validate mapping files (default: mappings_dir)
   clearway mapping test   MAPPING INPUT [--json]               dry run: the records INPUT gives, or its errors
+  clearway mapping history NAME [--json] | mapping diff NAME [FROM [TO]]   every version used, and what changed
+  clearway mapping propose FILE.yaml --by LOGIN [--note T] [--partner ID] [--last N]   try a new version, submit it
+  clearway mapping approve|reject|withdraw ID --by LOGIN [--note T] | mapping proposals [--status S] [--json]
+                                                               change control (governance.mapping_changes: four_eyes)
   clearway replay (--dry-run | --apply) [--partner ID] [--mapping NAME] [--since DATE] [--until DATE]
                   [--state rejected|done|all] [--file ID]... [--with FILE.yaml] [--limit N] [--json]
                                                                re-read archived files with a mapping version: what changes
@@ -112,6 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&MappingCheckCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "mapping" && (sub == "history" || sub == "diff"):
 		return (&MappingHistoryCommand{Diff: sub == "diff", Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "mapping" && (sub == "propose" || sub == "approve" || sub == "reject" || sub == "withdraw" || sub == "proposals"):
+		return (&MappingChangeCommand{Sub: sub, Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "mapping" && sub == "test":
 		return (&MappingTestCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "replay":
@@ -130,6 +138,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&ShipmentSetStateCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "shipment" && sub == "assign":
 		return (&ShipmentAssignCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "shipment" && sub == "legal-hold":
+		return (&ShipmentLegalHoldCommand{Stdout: stdout}).Run(ctx, rest[1:])
+	case cmd == "retention" && sub == "run":
+		return (&RetentionRunCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "user" && (sub == "add" || sub == "list" || sub == "disable" || sub == "enable" || sub == "passwd"):
 		return (&UserCommand{Sub: sub, Stdin: os.Stdin, Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "token" && (sub == "create" || sub == "list" || sub == "revoke"):
@@ -194,7 +206,8 @@ func newFlagSet(name string) *flag.FlagSet {
 var takesArgs = map[string]bool{"mapping check": true, "mapping test": true, "ingest": true, "shipment show": true,
 	"review approve": true, "review reject": true, "review merge": true, "review separate": true,
 	"shipment set-state": true, "po show": true, "packet export": true, "shipment assign": true,
-	"user add": true, "user disable": true, "user enable": true, "user passwd": true, "token create": true, "token revoke": true, "notify retry": true, "mapping history": true, "mapping diff": true}
+	"user add": true, "user disable": true, "user enable": true, "user passwd": true, "token create": true, "token revoke": true, "notify retry": true, "mapping history": true, "mapping diff": true,
+	"mapping propose": true, "mapping approve": true, "mapping reject": true, "mapping withdraw": true}
 
 // parseFlags parses args, turning flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {

@@ -53,13 +53,15 @@ const (
 	CloseQuestion  Action = "close_question"
 	PostStatus     Action = "post_status" // post a status event (broker)
 	AckNotice      Action = "ack_notification"
-	ManageUsers    Action = "manage_users" // users, tokens of others, assignments
-	SeeFiles       Action = "see_files"    // the intake journal (a partner: its own files)
+	ManageUsers    Action = "manage_users"    // users, tokens of others, assignments
+	SeeFiles       Action = "see_files"       // the intake journal (a partner: its own files)
+	ChangeMappings Action = "change_mappings" // propose, approve, reject mapping versions
+	Replay         Action = "replay"          // re-run archived files (admin only)
 )
 
 // may lists what each role may do; admin may do everything.
 var may = map[Role][]Action{
-	Compliance: {DecideReview, SetState, ExportPacket, Download, AskQuestion, AnswerQuestion, CloseQuestion, AckNotice, SeeFiles},
+	Compliance: {DecideReview, SetState, ExportPacket, Download, AskQuestion, AnswerQuestion, CloseQuestion, AckNotice, SeeFiles, ChangeMappings},
 	Logistics:  {UploadDocument, Download, ExportPacket, AskQuestion, AnswerQuestion, CloseQuestion, AckNotice, SeeFiles},
 	Viewer:     {Download, SeeFiles},
 	Broker:     {Download, ExportPacket, PostStatus, AskQuestion, AnswerQuestion, CloseQuestion, AckNotice, SeeFiles},

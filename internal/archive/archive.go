@@ -55,6 +55,24 @@ func (a *Archive) OpenFile(sum string) (*os.File, error) {
 	return f, nil
 }
 
+// Remove deletes the bytes with this SHA-256 (the retention job's purge).
+// An object already gone is not an error: a purge cut short is finished by
+// the next run. The removal is fsync'd so a purge that was logged stays
+// done after a crash.
+func (a *Archive) Remove(sum string) error {
+	if len(sum) != sha256.Size*2 {
+		return fmt.Errorf("remove archived %q: not a SHA-256", sum)
+	}
+	path := a.Path(sum)
+	if err := os.Remove(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("remove archived %s: %w", sum, err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
 // PutFile makes the file at src durable and archives it under its SHA-256,
 // returning the hex digest and size. The archive entry is a hard link to src
 // when both sit on one filesystem (no second copy of a large upload) and a

@@ -97,6 +97,8 @@ type Config struct {
 	Governance GovernanceConfig `yaml:"governance"`
 	// Notify configures notifications (PRODUCT.md §11.5).
 	Notify NotifyConfig `yaml:"notify"`
+	// Retention says how long originals are kept (retention.go).
+	Retention RetentionConfig `yaml:"retention"`
 	// ShutdownTimeout bounds how long the daemon lets transfers and ingests
 	// finish after a stop signal. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
@@ -161,6 +163,9 @@ type GovernanceConfig struct {
 	// Check is when the rates are checked: a cron spec or @every. Default
 	// "@every 5m".
 	Check string `yaml:"check"`
+	// MappingChanges is how a new mapping version goes live: four_eyes (a
+	// second admin or compliance user approves it; the default) or direct.
+	MappingChanges string `yaml:"mapping_changes"`
 }
 
 // SpineConfig configures the identifier spine (DOMAIN.md §4.8).
@@ -449,8 +454,9 @@ func DefaultConfig() *Config {
 		Validation: ValidationConfig{QtyTolerancePct: 5, PriceTolerancePct: 5, DestinationBasis: "FOB"},
 		Spine:      SpineConfig{ContainerWindow: Duration{60 * 24 * time.Hour}},
 		Governance: GovernanceConfig{ErrorRateThreshold: 2, Window: Duration{7 * 24 * time.Hour}, ReviewDue: Duration{48 * time.Hour},
-			ResolutionSLA: Duration{24 * time.Hour}, FinanceThreshold: 10000, Check: "@every 5m"},
+			ResolutionSLA: Duration{24 * time.Hour}, FinanceThreshold: 10000, Check: "@every 5m", MappingChanges: "four_eyes"},
 		Notify:          defaultNotify(),
+		Retention:       defaultRetention(),
 		ShutdownTimeout: Duration{30 * time.Second},
 	}
 }

@@ -567,6 +567,9 @@ func (c *Config) validateGovernance(l *errorList) {
 			l.add(d.key, "must be a positive duration such as 48h or 7d")
 		}
 	}
+	if g.MappingChanges != "four_eyes" && g.MappingChanges != "direct" {
+		l.add("governance.mapping_changes", fmt.Sprintf("must be four_eyes or direct, got %q", g.MappingChanges))
+	}
 	if g.FinanceThreshold < 0 {
 		l.add("governance.finance_threshold", fmt.Sprintf("must not be negative, got %g", g.FinanceThreshold))
 	}

@@ -32,7 +32,8 @@ type Reloader struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	last   string // fingerprint of the folder: names, sizes, mtimes
+	mu     sync.Mutex // Check runs on the timer and when a change is approved
+	last   string     // fingerprint of the folder: names, sizes, mtimes
 }
 
 // Open records the folder's state and starts watching it.
@@ -77,6 +78,8 @@ func (r *Reloader) run() {
 
 // Check reloads the mappings if a file changed since the last look.
 func (r *Reloader) Check() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	fp, err := fingerprint(r.Dir)
 	if err != nil {
 		r.Logger.Warn("mappings: cannot read folder; keeping the loaded ones", "dir", r.Dir, "error", err)

@@ -30,6 +30,8 @@ type ReplayRun struct {
 	With *mapping.Mapping
 	// Mapping keeps only files read by, or now routed to, this mapping.
 	Mapping string
+	// Last keeps only the last n of the files picked (0: all).
+	Last    int
 	Options ReplayOptions
 	// Starting, when set, is told before each file (for progress).
 	Starting func(i, n int, f sqlite.ReplayFile)
@@ -55,6 +57,9 @@ func (r *ReplayRun) Run(ctx context.Context, files []sqlite.ReplayFile, each fun
 		}
 		picked = append(picked, f)
 		routed = append(routed, m) // nil when no mapping reads it: Replay says why
+	}
+	if r.Last > 0 && len(picked) > r.Last {
+		picked, routed = picked[len(picked)-r.Last:], routed[len(routed)-r.Last:]
 	}
 	sum := &replay.Summary{Outcomes: map[replay.Outcome]int{}}
 	for i, f := range picked {

@@ -110,8 +110,12 @@ func WriteSummary(w io.Writer, s *Summary, applied bool) error {
 	if len(parts) == 0 {
 		parts = []string{"none"}
 	}
-	_, err := fmt.Fprintf(w, "\n%d files: %s\nlines: %d added, %d changed, %d removed; %d held for review\n",
-		s.Files, strings.Join(parts, ", "), s.Lines.Added, s.Lines.Changed, s.Lines.Removed, s.Lines.Held)
+	files := "files"
+	if s.Files == 1 {
+		files = "file"
+	}
+	_, err := fmt.Fprintf(w, "\n%d %s: %s\nlines: %d added, %d changed, %d removed; %d held for review\n",
+		s.Files, files, strings.Join(parts, ", "), s.Lines.Added, s.Lines.Changed, s.Lines.Removed, s.Lines.Held)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,10 @@ type Shipment struct {
 	Findings    []validate.Finding  `json:"findings"`
 	Timeline    []TimelineEvent     `json:"timeline"`
 	Reviews     []ReviewSummary     `json:"reviews"`
-	id          int64
+	// LegalHold is the shipment's active legal hold, nil when it has none:
+	// while it lasts retention purges nothing of it.
+	LegalHold *LegalHold `json:"legal_hold"`
+	id        int64
 }
 
 // DocumentVersion is one version of a shipment's document.
@@ -217,6 +220,11 @@ func (db *DB) loadShipment(ctx context.Context, id int64) (*Shipment, error) {
 	}
 	if err := db.shipmentTimeline(ctx, s); err != nil {
 		return nil, err
+	}
+	if h, held, err := db.LegalHold(ctx, id); err != nil {
+		return nil, err
+	} else if held {
+		s.LegalHold = &h
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT id, kind, status, summary FROM reviews WHERE shipment_id = ? ORDER BY id`, id)
 	if err != nil {

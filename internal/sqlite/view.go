@@ -241,6 +241,7 @@ func (v *View) Shipment(ctx context.Context, ref string) (*Shipment, error) {
 	}
 	if !v.scope.All() {
 		s.Reviews = []ReviewSummary{} // the importer's own decisions
+		s.LegalHold = nil             // as is compliance's legal hold
 	}
 	return s, nil
 }

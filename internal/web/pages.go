@@ -66,6 +66,8 @@ type filesData struct {
 	States            []clearway.FileState
 	Partners          []Partner
 	ShowPartnerFilter bool
+	// MayRerun shows the re-run of rejected files (admin).
+	MayRerun bool
 }
 
 // filesPage is GET /files: the journal the user sees.
@@ -77,7 +79,7 @@ func (s *Server) filesPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	s.render(w, r, http.StatusOK, "files", "Files", filesData{Files: files, Partner: q.Get("partner"), State: q.Get("state"),
 		States:   []clearway.FileState{clearway.FileReceived, clearway.FileProcessing, clearway.FileDone, clearway.FileRejected, clearway.FileDuplicate},
-		Partners: s.Partners, ShowPartnerFilter: viewOf(r).Scope().All()})
+		Partners: s.Partners, ShowPartnerFilter: viewOf(r).Scope().All(), MayRerun: s.Mappings != nil && can(r, account.Replay)})
 	return nil
 }
 

@@ -54,6 +54,9 @@ type Server struct {
 	// Governance is the governance policy the governance dashboard judges
 	// by (config block governance).
 	Governance dashboard.Policy
+	// Mappings is mapping change control and replays (pages /mappings and
+	// the journal's re-run); nil: those pages answer 404.
+	Mappings MappingDesk
 	// ReasonCodes are the review reason codes of the config.
 	ReasonCodes []string
 	// SessionIdle ends a session unused this long (default 12h).
@@ -213,6 +216,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /shipments/{ref}/upload", s.page(s.uploadForm))
 	mux.Handle("POST /shipments/{ref}/ask", s.page(s.askForm))
 	mux.Handle("POST /shipments/{ref}/set-state", s.page(s.stateForm))
+	mux.Handle("POST /shipments/{ref}/legal-hold", s.page(s.legalHoldForm))
 	mux.Handle("GET /shipments/{ref}/documents/{id}", s.page(s.documentPage))
 	mux.Handle("GET /shipments/{ref}/packet", s.page(s.packetPage))
 	mux.Handle("POST /questions/{id}/answer", s.page(s.answerForm))
@@ -221,6 +225,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /reviews/{id}/decide", s.page(s.decideForm))
 	mux.Handle("GET /files", s.page(s.filesPage))
 	mux.Handle("GET /files/{id}/report", s.page(s.reportPage))
+	mux.Handle("POST /files/rerun", s.page(s.rerunForm))
+	mux.Handle("GET /mappings", s.page(s.mappingsPage))
+	mux.Handle("GET /mappings/{name}", s.page(s.mappingPage))
+	mux.Handle("POST /mappings/{name}", s.page(s.mappingForm))
+	mux.Handle("GET /mappings/proposals/{id}", s.page(s.proposalPage))
+	mux.Handle("POST /mappings/proposals/{id}/decide", s.page(s.proposalForm))
 	mux.Handle("GET /dashboards", s.page(s.dashboardsPage))
 	mux.Handle("GET /notifications", s.page(s.notificationsPage))
 	mux.Handle("POST /notifications/ack-all", s.page(s.ackAllForm))
@@ -242,6 +252,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST "+v1+"/questions/{id}/answers", s.api(s.apiAnswer))
 	mux.Handle("POST "+v1+"/questions/{id}/close", s.api(s.apiClose))
 	mux.Handle("POST "+v1+"/shipments/{ref}/state", s.api(s.apiSetState))
+	mux.Handle("POST "+v1+"/shipments/{ref}/legal-hold", s.api(s.apiLegalHold))
 	mux.Handle("POST "+v1+"/shipments/{ref}/events", s.api(s.apiPostEvent))
 	mux.Handle("GET "+v1+"/reviews", s.api(s.apiReviews))
 	mux.Handle("POST "+v1+"/reviews/{id}/decision", s.api(s.apiDecide))

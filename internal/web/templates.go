@@ -39,13 +39,14 @@ type pages struct {
 }
 
 // pageNames are the page templates under templates/.
-var pageNames = []string{"login", "error", "portfolio", "workspace", "reviews", "files", "report", "tokens", "dashboards", "notifications"}
+var pageNames = []string{"login", "error", "portfolio", "workspace", "reviews", "files", "report", "tokens", "dashboards", "notifications",
+	"mappings", "mapping", "proposal", "rerun"}
 
 // loadPages parses every page with the layout.
 func loadPages() (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/replay_table.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
 		}
@@ -169,6 +170,20 @@ var funcs = template.FuncMap{
 	"identLabel": identLabel,
 	"pathEscape": url.PathEscape,
 	"decision":   decision,
+	"outcomeClass": func(o any) string {
+		switch fmt.Sprint(o) {
+		case "newly accepted":
+			return "badge-ready"
+		case "changed":
+			return "badge-customs"
+		case "now rejected", "still rejected", "failed":
+			return "badge-alert"
+		}
+		return "badge-plan"
+	},
+	"proposalClass": func(s string) string {
+		return map[string]string{"submitted": "badge-warn", "approved": "badge-done", "rejected": "badge-alert", "withdrawn": "badge-plan"}[s]
+	},
 }
 
 // badgeClass groups states into a few calm colours: waiting on documents,
