@@ -99,7 +99,7 @@ func (c *MappingChangeCommand) propose(ctx context.Context, desk *mapchange.Desk
 	if err != nil {
 		return nil, err
 	}
-	m, err := desk.Check("", content)
+	m, err := desk.Check("", path, content)
 	if err != nil {
 		return nil, err
 	}

@@ -122,3 +122,48 @@ func TestBrowserMappingChange(t *testing.T) {
 		t.Errorf("%d files still rejected after the re-run", n)
 	}
 }
+
+// The same control from a shell: a version that fails mapping check is
+// refused with its line; the proposer cannot approve; a second user can,
+// and the file in mappings_dir is the proposed one.
+func TestMappingProposeCLI(t *testing.T) {
+	t.Parallel()
+	d := newDemo(t)
+	d.withMappings(t, map[string]string{"replay-invoice.yaml": replayV1}, "[replay-invoice]")
+	for _, u := range []struct{ login, role string }{{"ann", "admin"}, {"cat", "compliance"}, {"vic", "viewer"}} {
+		if _, errOut, code := d.clearwayIn(t, storyPassword+"\n", "user", "add", u.login, "--role", u.role, "--password-stdin", "--by", "test"); code != 0 {
+			t.Fatal(errOut)
+		}
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(strings.Replace(replayV2, "type: country", "type: nation", 1)), 0o644)
+	if _, errOut, code := d.clearway(t, "mapping", "propose", bad, "--by", "ann"); code != 1 || !regexp.MustCompile(`bad\.yaml:\d+`).MatchString(errOut) {
+		t.Errorf("a version that does not compile: exit %d %s", code, errOut)
+	}
+	good := filepath.Join(dir, "replay-invoice.yaml")
+	os.WriteFile(good, []byte(replayV2), 0o644)
+	if _, errOut, code := d.clearway(t, "mapping", "propose", good, "--by", "vic"); code != 1 || !strings.Contains(errOut, "only admin and compliance") {
+		t.Errorf("a viewer proposes: exit %d %s", code, errOut)
+	}
+	out, errOut, code := d.clearway(t, "mapping", "propose", good, "--by", "ann", "--note", "currency by contract")
+	if code != 0 || !strings.Contains(out, "proposal 1: replay-invoice") || !strings.Contains(errOut, "trying replay-invoice") {
+		t.Fatalf("propose: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, errOut, code := d.clearway(t, "mapping", "approve", "1", "--by", "ann"); code != 1 || !strings.Contains(errOut, "four-eyes rule") {
+		t.Errorf("the proposer approves: exit %d %s", code, errOut)
+	}
+	if out, errOut, code := d.clearway(t, "mapping", "approve", "1", "--by", "cat"); code != 0 || !strings.Contains(out, "approved by cat") {
+		t.Errorf("a second user approves: exit %d %s%s", code, out, errOut)
+	}
+	if live, _ := os.ReadFile(filepath.Join(d.dir, "mappings", "replay-invoice.yaml")); string(live) != replayV2 {
+		t.Errorf("mappings_dir holds:\n%s", live)
+	}
+	if _, errOut, code := d.clearway(t, "mapping", "reject", "1", "--by", "cat"); code != 1 || !strings.Contains(errOut, "already approved") {
+		t.Errorf("deciding twice: exit %d %s", code, errOut)
+	}
+	list, _, _ := d.clearway(t, "mapping", "proposals", "--json")
+	if !strings.Contains(list, `"status": "approved"`) || !strings.Contains(list, `"decided_by": "cat"`) {
+		t.Errorf("proposals: %s", list)
+	}
+}

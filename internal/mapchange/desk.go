@@ -40,29 +40,31 @@ type Desk struct {
 }
 
 // Check compiles a proposed version. name is the mapping it edits (""
-// for a new one); the YAML must name the same mapping. The error of a
-// version that does not compile is mapping check's, with file:line.
-func (d *Desk) Check(name string, content []byte) (*mapping.Mapping, error) {
-	file := name + ".yaml"
-	if cur := d.Pipeline.Router().Mappings[name]; cur != nil && cur.File != "" {
-		file = filepath.Base(cur.File)
+// for the one the YAML names); the YAML must name the same mapping. The
+// error of a version that does not compile is mapping check's, with
+// file:line (source names the file in it; default the mapping's file).
+func (d *Desk) Check(name, source string, content []byte) (*mapping.Mapping, error) {
+	if source == "" {
+		source = d.fileOf(name)
 	}
-	m, err := mapping.Parse(content, file)
+	m, err := mapping.Parse(content, source)
 	if err != nil {
 		return nil, clearway.Errorf(clearway.EINVALID, "%s", err)
 	}
 	if name != "" && m.Name != name {
-		return nil, clearway.Errorf(clearway.EINVALID, "%s: the YAML names mapping %q, but this is a version of %q", file, m.Name, name)
+		return nil, clearway.Errorf(clearway.EINVALID, "%s: the YAML names mapping %q, but this is a version of %q", source, m.Name, name)
 	}
-	if name == "" {
-		if cur := d.Pipeline.Router().Mappings[m.Name]; cur != nil && cur.File != "" {
-			m.File = filepath.Base(cur.File)
-		}
-	}
-	if m.File == "" || filepath.Base(m.File) != m.File {
-		m.File = filepath.Base(file)
-	}
+	m.File = d.fileOf(m.Name) // where it goes live
 	return m, nil
+}
+
+// fileOf is the file in mappings_dir a mapping lives in: the active one's,
+// else NAME.yaml for a new mapping.
+func (d *Desk) fileOf(name string) string {
+	if cur := d.Pipeline.Router().Mappings[name]; cur != nil && cur.File != "" {
+		return filepath.Base(cur.File)
+	}
+	return name + ".yaml"
 }
 
 // Trial is a version tried against archived files: what a replay with it
@@ -108,7 +110,7 @@ func (d *Desk) Propose(ctx context.Context, name string, content []byte, login, 
 	if err := governance.MayPropose(role); err != nil {
 		return nil, clearway.Errorf(clearway.EFORBIDDEN, "%s", err)
 	}
-	m, err := d.Check(name, content)
+	m, err := d.Check(name, "", content)
 	if err != nil {
 		return nil, err
 	}

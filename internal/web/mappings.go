@@ -24,7 +24,7 @@ import (
 // MappingDesk is mapping change control as the pages use it
 // (mapchange.Desk).
 type MappingDesk interface {
-	Check(name string, content []byte) (*mapping.Mapping, error)
+	Check(name, source string, content []byte) (*mapping.Mapping, error)
 	Try(ctx context.Context, m *mapping.Mapping, partner string, n int) (*mapchange.Trial, error)
 	Propose(ctx context.Context, name string, content []byte, login, role, note string, trial *mapchange.Trial) (*sqlite.MappingProposal, error)
 	Decide(ctx context.Context, id int64, decision, login, role, note string) (*sqlite.MappingProposal, error)
@@ -181,7 +181,7 @@ func (s *Server) mappingForm(w http.ResponseWriter, r *http.Request) error {
 	if d.Partner != "" && !slices.Contains(d.Partners, d.Partner) {
 		return clearway.Errorf(clearway.EINVALID, "partner %q does not use mapping %s", d.Partner, d.Name)
 	}
-	m, err := desk.Check(d.Name, []byte(d.Content))
+	m, err := desk.Check(d.Name, "", []byte(d.Content))
 	if err != nil {
 		d.Problem = clearway.ErrorMessage(err)
 		s.render(w, r, http.StatusUnprocessableEntity, "mapping", "Mapping "+d.Name, d)
