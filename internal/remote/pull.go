@@ -113,19 +113,9 @@ type Puller struct {
 	moveTo string // empty: delete after
 
 	mu        sync.Mutex      // one Run at a time; guards the fields below
-	looks     map[string]look // name → last look, across runs (stable rule)
-	tempSwept bool            // downloads left by a crash were removed
-	warned    map[string]bool // names already reported as waiting for content
+	looks     clearway.Settler // the stable rule's looks by name, across runs
+	tempSwept bool             // downloads left by a crash were removed
 }
-
-// look is what a listing showed of a file, and since when.
-type look struct {
-	size  int64
-	mtime time.Time
-	at    time.Time
-}
-
-func (l look) same(f remoteFile) bool { return l.size == f.size && l.mtime.Equal(f.mtime) }
 
 // remoteFile is a candidate file in the pull folder.
 type remoteFile struct {
@@ -161,7 +151,7 @@ func NewPuller(partner string, rc config.RemoteConfig, in Intake, ledger *sqlite
 	p := &Puller{
 		Partner: partner, Remote: rc, Intake: in, Ledger: ledger, TempDir: tempDir, Logger: logger,
 		SettleDelay: DefaultSettleDelay, Concurrency: DefaultConcurrency, MaxAttempts: DefaultMaxAttempts, Now: time.Now,
-		pull: pc, looks: map[string]look{}, warned: map[string]bool{},
+		pull: pc,
 	}
 	if dir, ok := pc.MoveTo(); ok {
 		p.moveTo = path.Clean(dir)
@@ -367,23 +357,13 @@ func (r *pullRun) findReady(ctx context.Context) ([]remoteFile, error) {
 	pending := map[string]bool{}
 	for _, f := range files {
 		seen[f.name] = true
-		lk, ok := r.looks[f.name]
-		switch {
-		case ok && lk.same(f) && now.Sub(lk.at) >= r.SettleDelay:
+		if r.settled(f, now) {
 			ready = append(ready, f)
-		case ok && lk.same(f):
-			pending[f.name] = true
-		default:
-			r.looks[f.name] = look{size: f.size, mtime: f.mtime, at: now}
+		} else {
 			pending[f.name] = true
 		}
 	}
-	for name := range r.looks {
-		if !seen[name] {
-			delete(r.looks, name)
-			delete(r.warned, name)
-		}
-	}
+	r.looks.Keep(seen)
 	if len(pending) > 0 {
 		if err := sleep(ctx, r.SettleDelay); err != nil {
 			return nil, err
@@ -398,15 +378,14 @@ func (r *pullRun) findReady(ctx context.Context) ([]remoteFile, error) {
 				continue
 			}
 			delete(pending, f.name)
-			if lk := r.looks[f.name]; lk.same(f) {
+			if r.settled(f, now) {
 				ready = append(ready, f)
 			} else {
-				r.looks[f.name] = look{size: f.size, mtime: f.mtime, at: now}
 				r.stats.Waiting++
 			}
 		}
 		for name := range pending { // gone meanwhile
-			delete(r.looks, name)
+			r.looks.Forget(name)
 		}
 	}
 
@@ -415,19 +394,24 @@ func (r *pullRun) findReady(ctx context.Context) ([]remoteFile, error) {
 	for _, f := range ready {
 		if f.size > 0 {
 			taken = append(taken, f)
-			delete(r.looks, f.name)
-			delete(r.warned, f.name)
+			r.looks.Forget(f.name)
 			continue
 		}
 		r.stats.Waiting++
-		if !r.warned[f.name] {
-			r.warned[f.name] = true
+		if r.looks.FirstEmpty(f.name) {
 			r.Logger.Info("empty file left on the server: the stable rule waits for content (ready: done_file takes empty files)",
 				"partner", r.Partner, "remote_path", path.Join(r.pull.Path, f.name))
 		}
 	}
 	sortOldestFirst(taken)
 	return taken, nil
+}
+
+// settled looks at f under the stable rule: unchanged for SettleDelay
+// (an empty file counts here and is held back by the caller).
+func (r *pullRun) settled(f remoteFile, now time.Time) bool {
+	s := r.looks.Look(f.name, f.size, f.mtime, now, r.SettleDelay)
+	return s == clearway.Settled || s == clearway.Empty
 }
 
 // take claims f by renaming it into the claim folder, removes its done file

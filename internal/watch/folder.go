@@ -36,21 +36,14 @@ type folder struct {
 
 	mu         sync.Mutex // serialises passes and guards the fields below
 	fsw        *fsnotify.Watcher
-	watched    map[string]bool // folders added to fsw
-	looks      map[string]look // relative slash path → last look at the file
-	recovered  bool            // claimed files of an earlier run were dealt with
-	missing    bool            // root was unavailable at the last pass
-	unreadable map[string]bool // paths already reported as unreadable
+	watched    map[string]bool  // folders added to fsw
+	looks      clearway.Settler // the stable rule's looks, by relative slash path
+	recovered  bool             // claimed files of an earlier run were dealt with
+	missing    bool             // root was unavailable at the last pass
+	unreadable map[string]bool  // paths already reported as unreadable
 }
 
 // look is what a pass saw of a file, and since when it has looked so.
-type look struct {
-	size        int64
-	mtime       time.Time
-	at          time.Time
-	warnedEmpty bool
-}
-
 // entry is a candidate file found by a pass.
 type entry struct {
 	rel   string // slash-separated path relative to root
@@ -89,7 +82,6 @@ func newFolder(fc Folder, in Intake, logger *slog.Logger, now func() time.Time) 
 		log:        logger,
 		now:        now,
 		watched:    map[string]bool{},
-		looks:      map[string]look{},
 		unreadable: map[string]bool{},
 	}, nil
 }
@@ -146,7 +138,7 @@ func (f *folder) notice(ev fsnotify.Event) bool {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	delete(f.looks, rel)
+	f.looks.Forget(rel)
 	if !ev.Has(fsnotify.Create) {
 		return false
 	}
@@ -226,11 +218,7 @@ func (f *folder) scan(ctx context.Context) error {
 	for _, e := range files {
 		seen[e.rel] = true
 	}
-	for rel := range f.looks {
-		if !seen[rel] {
-			delete(f.looks, rel)
-		}
-	}
+	f.looks.Keep(seen)
 
 	now := f.now()
 	for _, e := range files {
@@ -255,24 +243,16 @@ func (f *folder) scan(ctx context.Context) error {
 // for at least Interval. An empty file is never stable: writers often create
 // a file long before its first byte (Camel's readLockMinLength=1).
 func (f *folder) stable(e entry, now time.Time) bool {
-	lk, ok := f.looks[e.rel]
-	if !ok || lk.size != e.size || !lk.mtime.Equal(e.mtime) {
-		f.looks[e.rel] = look{size: e.size, mtime: e.mtime, at: now}
-		return false
-	}
-	if now.Sub(lk.at) < f.Interval {
-		return false
-	}
-	if e.size == 0 {
-		if !lk.warnedEmpty {
+	switch f.looks.Look(e.rel, e.size, e.mtime, now, f.Interval) {
+	case clearway.Settled:
+		return true
+	case clearway.Empty:
+		if f.looks.FirstEmpty(e.rel) {
 			f.log.Info("empty file left in place: stable folders wait for content (ready: done_file takes empty files)",
 				"partner", f.Partner, "folder", f.root, "path", e.path)
-			lk.warnedEmpty = true
-			f.looks[e.rel] = lk
 		}
-		return false
 	}
-	return true
+	return false
 }
 
 // list walks the folder: candidate files in lexical order, the done markers
@@ -360,7 +340,7 @@ func (f *folder) take(ctx context.Context, e entry) error {
 		f.log.Error("cannot claim file; left in place", "partner", f.Partner, "folder", f.root, "path", e.path, "error", err)
 		return fmt.Errorf("claim %s: %w", e.path, err)
 	}
-	delete(f.looks, e.rel)
+	f.looks.Forget(e.rel)
 	if f.Ready == ReadyDoneFile {
 		f.removeMarker(e.path + markerSuffix)
 	}

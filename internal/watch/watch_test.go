@@ -644,8 +644,7 @@ func TestWatcher_EventResetsClock(t *testing.T) {
 	hasLook := func() bool {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		_, ok := f.looks["po.csv"]
-		return ok
+		return f.looks.Known("po.csv")
 	}
 	waitFor(t, 5*time.Second, hasLook)
 
