@@ -112,7 +112,7 @@ type Puller struct {
 	pull   config.PullConfig
 	moveTo string // empty: delete after
 
-	mu        sync.Mutex      // one Run at a time; guards the fields below
+	mu        sync.Mutex       // one Run at a time; guards the fields below
 	looks     clearway.Settler // the stable rule's looks by name, across runs
 	tempSwept bool             // downloads left by a crash were removed
 }
