@@ -440,3 +440,19 @@ func (h *Hub) mappingDesk() *mapchange.Desk {
 			}
 		}}
 }
+
+// openCommandHub opens the store side of a hub for a one-shot command,
+// logging to logTo (io.Discard when the command reports for itself). The
+// caller closes it.
+func openCommandHub(cfg *config.Config, logTo io.Writer, command string) (*Hub, error) {
+	logger, err := newLogger(cfg.Log, logTo)
+	if err != nil {
+		return nil, err
+	}
+	hub := NewHub(cfg, logger.With("command", command))
+	if err := hub.OpenStore(); err != nil {
+		hub.Close()
+		return nil, err
+	}
+	return hub, nil
+}

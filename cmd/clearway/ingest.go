@@ -39,15 +39,11 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 	if _, ok := cfg.Partner(*partner); !ok {
 		return clearway.Errorf(clearway.ENOTFOUND, "no partner %q in %s", *partner, cfg.Path)
 	}
-	logger, err := newLogger(cfg.Log, c.Stderr)
+	hub, err := openCommandHub(cfg, c.Stderr, "ingest")
 	if err != nil {
 		return err
 	}
-	hub := NewHub(cfg, logger)
 	defer hub.Close()
-	if err := hub.OpenStore(); err != nil {
-		return err
-	}
 	db, in, p := hub.DB, hub.Intake, hub.Ingest
 	rejected := 0
 	for _, file := range fs.Args() {

@@ -41,16 +41,12 @@ func (c *MappingChangeCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(cfg.Log, io.Discard)
+	hub, err := openCommandHub(cfg, io.Discard, "mapping "+c.Sub)
 	if err != nil {
 		return err
 	}
-	hub := NewHub(cfg, logger)
 	defer hub.Close()
-	if err := hub.OpenStore(); err != nil {
-		return err
-	}
-	desk := &mapchange.Desk{DB: hub.DB, Pipeline: hub.Ingest, Dir: cfg.MappingsDir, Policy: cfg.Governance.MappingChanges, Logger: logger}
+	desk := hub.mappingDesk()
 	if c.Sub == "proposals" {
 		return c.list(ctx, hub.DB, *status, *asJSON)
 	}

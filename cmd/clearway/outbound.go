@@ -29,15 +29,11 @@ func (c *OutboundRunCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(cfg.Log, c.Stderr)
+	hub, err := openCommandHub(cfg, c.Stderr, "outbound run")
 	if err != nil {
 		return err
 	}
-	hub := NewHub(cfg, logger.With("command", "outbound run"))
 	defer hub.Close()
-	if err := hub.OpenStore(); err != nil {
-		return err
-	}
 	res, err := hub.RunJob(ctx, *partner, *job)
 	if err != nil {
 		return err

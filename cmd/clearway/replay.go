@@ -135,15 +135,11 @@ func (c *ReplayCommand) Run(ctx context.Context, args []string) error {
 			return clearway.Errorf(clearway.ENOTFOUND, "no partner %q in %s", sel.Partner, cfg.Path)
 		}
 	}
-	logger, err := newLogger(cfg.Log, io.Discard) // the report says what happened
+	hub, err := openCommandHub(cfg, io.Discard, "replay") // the report says what happened
 	if err != nil {
 		return err
 	}
-	hub := NewHub(cfg, logger)
 	defer hub.Close()
-	if err := hub.OpenStore(); err != nil {
-		return err
-	}
 	files, err := hub.DB.ReplayFiles(ctx, sel)
 	if err != nil {
 		return err

@@ -43,15 +43,11 @@ func (c *RetentionRunCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(cfg.Log, c.Stderr)
+	hub, err := openCommandHub(cfg, c.Stderr, "retention run")
 	if err != nil {
 		return err
 	}
-	hub := NewHub(cfg, logger.With("command", "retention run"))
 	defer hub.Close()
-	if err := hub.OpenStore(); err != nil {
-		return err
-	}
 	rep, err := hub.retentionJob(*dryRun).Run(ctx)
 	if *asJSON {
 		if werr := writeJSON(c.Stdout, rep); werr != nil {
