@@ -26,7 +26,7 @@ func (db *DB) CreateFile(ctx context.Context, f *clearway.File) error {
 	}
 	f.ReceivedAt, f.UpdatedAt = now.UTC(), now.UTC()
 	res, err := db.db.ExecContext(ctx, `
-		INSERT INTO files (partner, channel, name, size, sha256, state, error, received_at, updated_at, user)
+		INSERT INTO files (partner, channel, name, size, sha256, state, error, received_at, updated_at, "user")
 		VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)`,
 		f.Partner, string(f.Channel), f.Name, f.Size, f.SHA256, string(f.State), formatTime(now), formatTime(now), f.User)
 	if err != nil {
@@ -155,7 +155,7 @@ func scanFile(row scanner, extra ...any) (*clearway.File, error) {
 	return &f, nil
 }
 
-const fileColumns = `id, partner, channel, name, size, sha256, state, error, received_at, updated_at, user`
+const fileColumns = `id, partner, channel, name, size, sha256, state, error, received_at, updated_at, "user"` // "user": a reserved word in PostgreSQL
 
 // ClaimNextFile moves the oldest received file to processing and returns it
 // (nil when none waits). The UPDATE is atomic: two processes never claim the

@@ -333,7 +333,7 @@ func (db *DB) shipmentTimeline(ctx context.Context, s *Shipment) error {
 }
 
 func (db *DB) shipmentDocuments(ctx context.Context, s *Shipment) error {
-	rows, err := db.db.QueryContext(ctx, `SELECT d.id, d.doc_type, d.version, d.sha256, d.name, d.superseded, d.created_at, f.partner, f.channel, f.user
+	rows, err := db.db.QueryContext(ctx, `SELECT d.id, d.doc_type, d.version, d.sha256, d.name, d.superseded, d.created_at, f.partner, f.channel, f."user"
 		FROM documents d JOIN files f ON f.id = d.file_id WHERE d.shipment_id = ? ORDER BY d.doc_type, d.version`, s.id)
 	if err != nil {
 		return fmt.Errorf("documents of shipment %s: %w", s.Ref, err)
