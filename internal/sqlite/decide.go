@@ -151,7 +151,7 @@ func (a *assessment) mergeDocuments(into, from int64) error {
 	}
 	for _, d := range docs {
 		var same, last int
-		if err := a.tx.QueryRowContext(a.ctx, `SELECT COALESCE(SUM(sha256 = ?), 0), COALESCE(MAX(version), 0) FROM documents WHERE shipment_id = ? AND doc_type = ?`,
+		if err := a.tx.QueryRowContext(a.ctx, `SELECT COALESCE(SUM(CASE WHEN sha256 = ? THEN 1 ELSE 0 END), 0), COALESCE(MAX(version), 0) FROM documents WHERE shipment_id = ? AND doc_type = ?`,
 			d.sum, into, d.docType).Scan(&same, &last); err != nil {
 			return err
 		}

@@ -14,6 +14,9 @@ import (
 func MustOpenDB(tb testing.TB) *DB {
 	tb.Helper()
 	db := NewDB(filepath.Join(tb.TempDir(), "clearway.db"))
+	if dsn := testPostgres(tb); dsn != "" {
+		db = NewPostgres(dsn)
+	}
 	db.Now = func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
 	if err := db.Open(); err != nil {
 		tb.Fatal(err)
@@ -77,7 +80,7 @@ func TestFiles(t *testing.T) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
-		db2 := NewDB(db.Path)
+		db2 := reopened(db)
 		if err := db2.Open(); err != nil {
 			t.Fatal(err)
 		}

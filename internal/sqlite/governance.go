@@ -22,10 +22,10 @@ const ReviewPartnerErrorRate = "partner_error_rate"
 // what is wrong with the shipment's data, which is a supplier's or the
 // ERP's to fix.
 func (db *DB) PartnerErrorCounts(ctx context.Context, from, to time.Time) ([]governance.Counts, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT f.partner, COUNT(*), SUM(f.state = 'rejected'),
-		SUM(f.state = 'done' AND EXISTS (SELECT 1 FROM facts x JOIN shipments s ON s.id = x.shipment_id
+	rows, err := db.db.QueryContext(ctx, `SELECT f.partner, COUNT(*), SUM(CASE WHEN f.state = 'rejected' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN f.state = 'done' AND EXISTS (SELECT 1 FROM facts x JOIN shipments s ON s.id = x.shipment_id
 			WHERE x.file_id = f.id AND x.kind NOT IN ('status_event', 'milestone')
-			AND EXISTS (SELECT 1 FROM json_each(s.findings) e WHERE e.value ->> 'severity' = 'error')))
+			AND `+db.findingsHaveErrors("s.findings")+`) THEN 1 ELSE 0 END)
 		FROM files f WHERE f.received_at >= ? AND f.received_at < ? AND f.state != 'duplicate'
 		GROUP BY f.partner ORDER BY f.partner`, formatTime(from), formatTime(to))
 	if err != nil {

@@ -85,7 +85,9 @@ func (db *DB) BeginIngest(ctx context.Context, f *clearway.File, mappingName, ma
 	// back in the pool, where they do no harm). A multi-row INSERT has a
 	// statement journal; in a temp file, a big file would write most of its
 	// pages a second time.
-	if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+	if db.postgres() {
+		// nothing to set
+	} else if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("begin ingest of file %d: %w", f.ID, err)
 	}
@@ -416,7 +418,7 @@ func (in *Ingest) applyDocument(shipment int64, rec clearway.Record) error {
 	if docType == "" || sum == "" {
 		return &RecordError{Source: rec.Source, Msg: "document needs doc_type (and its checksum)"}
 	}
-	s, err := in.stmt(`SELECT COUNT(*), COALESCE(MAX(version), 0), COALESCE(SUM(sha256 = ?), 0) FROM documents WHERE shipment_id = ? AND doc_type = ?`)
+	s, err := in.stmt(`SELECT COUNT(*), COALESCE(MAX(version), 0), COALESCE(SUM(CASE WHEN sha256 = ? THEN 1 ELSE 0 END), 0) FROM documents WHERE shipment_id = ? AND doc_type = ?`)
 	if err != nil {
 		return err
 	}

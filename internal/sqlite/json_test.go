@@ -69,7 +69,7 @@ func TestOldObjectRowsCompacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	db2 := NewDB(db.Path)
+	db2 := reopened(db)
 	if err := db2.Open(); err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // governance dashboard counts alike).
 func (db *DB) OpenReviewCounts(ctx context.Context, now time.Time, sla time.Duration) (open, overdue map[string]int, err error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT kind, COUNT(*),
-		SUM(CASE WHEN COALESCE(due_at, '') != '' THEN due_at < ?1 ELSE created_at < ?2 END) FROM reviews
+		SUM(CASE WHEN COALESCE(due_at, '') != '' AND due_at < ?1 THEN 1 WHEN COALESCE(due_at, '') = '' AND created_at < ?2 THEN 1 ELSE 0 END) FROM reviews
 		WHERE status = 'open' GROUP BY kind`, formatTime(now), formatTime(now.Add(-sla)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("count open reviews: %w", err)

@@ -71,7 +71,7 @@ func (db *DB) BeginRemotePull(ctx context.Context, p *RemotePull) error {
 		VALUES (?, ?, ?, ?, ?, ?, 'taking', ?, ?, ?, ?, ?)
 		ON CONFLICT (partner, remote_path, size, mtime, sha256) DO UPDATE
 			SET state = 'taking', name = excluded.name, journal_mark = excluded.journal_mark, updated_at = excluded.updated_at
-			WHERE state IN ('taking', 'failed')
+			WHERE remote_pulls.state IN ('taking', 'failed')
 		RETURNING id, attempts, error, created_at`,
 		p.Partner, p.RemotePath, p.Name, p.Size, formatTime(p.ModTime), p.SHA256, mark, p.Attempts, p.Error, now, now,
 	).Scan(&p.ID, &p.Attempts, &p.Error, &created)

@@ -53,6 +53,10 @@ type DB struct {
 
 	// Path is the database file.
 	Path string
+	// Dialect is DialectSQLite (the default, at Path) or DialectPostgres
+	// (at DSN).
+	Dialect string
+	DSN     string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 	// Rules are re-run on a shipment whenever its facts change; nil means
@@ -94,9 +98,21 @@ func DSN(path string) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// NewPostgres returns a DB on the PostgreSQL database dsn names; call
+// Open before use.
+func NewPostgres(dsn string) *DB {
+	return &DB{Dialect: DialectPostgres, DSN: dsn, Now: time.Now}
+}
+
+// postgres reports whether the store runs on PostgreSQL.
+func (db *DB) postgres() bool { return db.Dialect == DialectPostgres }
+
 // Open opens the database file, creating it and its folder when missing, and
 // applies pending migrations.
 func (db *DB) Open() error {
+	if db.postgres() {
+		return db.openPostgres()
+	}
 	if db.Path == "" {
 		return fmt.Errorf("open database: no path")
 	}
@@ -114,21 +130,49 @@ func (db *DB) Open() error {
 	}
 	db.db = sdb
 	ctx := context.Background()
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, migrationFS, "migrations/*.sql"); err != nil {
 		sdb.Close()
 		return fmt.Errorf("migrate %s: %w", db.Path, err)
 	}
+	return db.openData(ctx, db.Path)
+}
+
+// openPostgres connects to the PostgreSQL database and applies pending
+// migrations.
+func (db *DB) openPostgres() error {
+	sdb, err := openPostgres(db.DSN)
+	if err != nil {
+		return err
+	}
+	db.db = sdb
+	ctx := context.Background()
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return fmt.Errorf("open postgres: %w", err)
+	}
+	if err := db.migrate(ctx, pgMigrationFS, "migrations_pg/*.sql"); err != nil {
+		sdb.Close()
+		return fmt.Errorf("migrate postgres: %w", err)
+	}
+	return db.openData(ctx, "postgres")
+}
+
+// openData loads what the store keeps in memory and brings old rows up to
+// date (both no-ops on a new store).
+func (db *DB) openData(ctx context.Context, where string) error {
+	sdb := db.db
+	var err error
 	if db.layouts, err = loadLayouts(ctx, sdb); err != nil {
 		sdb.Close()
-		return fmt.Errorf("open %s: %w", db.Path, err)
+		return fmt.Errorf("open %s: %w", where, err)
 	}
 	if err := db.compactObjectRows(ctx); err != nil {
 		sdb.Close()
-		return fmt.Errorf("open %s: %w", db.Path, err)
+		return fmt.Errorf("open %s: %w", where, err)
 	}
 	if err := db.migrateSpine(ctx); err != nil {
 		sdb.Close()
-		return fmt.Errorf("open %s: %w", db.Path, err)
+		return fmt.Errorf("open %s: %w", where, err)
 	}
 	return nil
 }
@@ -165,11 +209,11 @@ func (db *DB) Close() error {
 
 // migrate applies the embedded migrations not yet recorded, in name order,
 // each in its own transaction.
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context, files fs.FS, pattern string) error {
 	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("create migrations table: %w", err)
 	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	names, err := fs.Glob(files, pattern)
 	if err != nil {
 		return err
 	}
@@ -198,7 +242,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		if applied[name] {
 			continue
 		}
-		if err := db.migrateFile(ctx, name); err != nil {
+		if err := db.migrateFile(ctx, files, name); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 	}
@@ -209,8 +253,8 @@ func (db *DB) migrate(ctx context.Context) error {
 // others refer to: it runs with foreign keys off, checked before commit.
 const foreignKeysOff = "-- migrate: foreign_keys off"
 
-func (db *DB) migrateFile(ctx context.Context, name string) error {
-	body, err := fs.ReadFile(migrationFS, name)
+func (db *DB) migrateFile(ctx context.Context, files fs.FS, name string) error {
+	body, err := fs.ReadFile(files, name)
 	if err != nil {
 		return err
 	}

@@ -485,3 +485,6 @@ JOIN fact_layouts l ON l.id = (f.fields::jsonb ->> 0)::bigint
 CROSS JOIN LATERAL jsonb_array_elements_text(l.names::jsonb) WITH ORDINALITY AS n (name, pos)
 CROSS JOIN LATERAL jsonb_array_elements_text(f.fields::jsonb) WITH ORDINALITY AS v (value, pos)
 WHERE v.pos = n.pos + 1 AND v.value != '';
+
+-- A new store needs none of the data migrations older SQLite stores ran.
+INSERT INTO meta (key, value) VALUES ('fields_format', 'layouts'), ('spine', 'v2');
