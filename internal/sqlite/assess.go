@@ -184,7 +184,7 @@ func (a *assessment) plannedOnly(ids []int64) (map[int64]bool, error) {
 		chunk := ids[:min(len(ids), 500)]
 		ids = ids[len(chunk):]
 		list, _ := json.Marshal(chunk)
-		found, err := queryColumn[int64](a.ctx, a.tx, `SELECT s.id FROM json_each(?) j JOIN shipments s ON s.id = j.value WHERE `+plannedWhere, string(list))
+		found, err := queryColumn[int64](a.ctx, a.tx, `SELECT s.id FROM (`+a.db.jsonInts("?")+`) j JOIN shipments s ON s.id = j.value WHERE `+plannedWhere, string(list))
 		if err != nil {
 			return nil, err
 		}

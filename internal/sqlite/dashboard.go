@@ -60,7 +60,7 @@ func (v *View) DashboardInput(ctx context.Context, q dashboard.Query, roles map[
 		ids[i] = s.ID
 	}
 	list, _ := json.Marshal(ids)
-	l.cohort, l.args = `SELECT value FROM json_each(?)`, []any{string(list)}
+	l.cohort, l.args = l.store.jsonInts("?"), []any{string(list)}
 	steps := []struct {
 		need bool
 		load func(*dashboard.Input) error
@@ -101,7 +101,7 @@ type dashLoader struct {
 // shipmentSet returns the SELECT of the shipment ids the dashboard reads:
 // those of the partner and mode asked for that matter to it.
 func (l *dashLoader) shipmentSet() string {
-	where := []string{"1"}
+	where := []string{"1 = 1"}
 	if l.q.Partner != "" {
 		where, l.args = append(where, `s.id IN (SELECT shipment_id FROM parties WHERE partner = ?)`), append(l.args, l.q.Partner)
 	}
@@ -273,7 +273,7 @@ func (l *dashLoader) holds(in *dashboard.Input) error {
 // reviews loads the reviews of the shipments and, on the governance
 // dashboard, the partners' error-rate reviews (of the partner asked for).
 func (l *dashLoader) reviews(in *dashboard.Input) error {
-	partnerReviews := `0`
+	partnerReviews := `1 = 0` // a condition, not 0: PostgreSQL wants a boolean
 	var args []any
 	if l.q.Name == "governance" {
 		partnerReviews = `r.shipment_id IS NULL AND (? = '' OR r.subject = 'governance:' || ?)`

@@ -95,29 +95,34 @@ func (a *assessment) mergeShipment(into, from int64) error {
 		`DELETE FROM timeline WHERE shipment_id = ?2 AND msg_key IN (SELECT msg_key FROM timeline WHERE shipment_id = ?1 AND msg_key IS NOT NULL)`,
 		`UPDATE timeline SET shipment_id = ?1 WHERE shipment_id = ?2`,
 		`UPDATE identifiers SET shipment_id = ?1 WHERE shipment_id = ?2`,
-		`INSERT OR IGNORE INTO links (kind, scope, value, shipment_id, file_id) SELECT kind, scope, value, ?1, file_id FROM links WHERE shipment_id = ?2`,
+		`INSERT OR IGNORE INTO links (kind, scope, value, shipment_id, file_id) SELECT kind, scope, value, CAST(?1 AS BIGINT), file_id FROM links WHERE shipment_id = ?2`,
 		`DELETE FROM links WHERE shipment_id = ?2`,
 		`UPDATE reviews SET shipment_id = ?1 WHERE shipment_id = ?2`,
 		`UPDATE manual_events SET shipment_id = ?1 WHERE shipment_id = ?2`,
-		`UPDATE OR IGNORE outbound_packets SET shipment_id = ?1 WHERE shipment_id = ?2`,
+		`UPDATE outbound_packets SET shipment_id = ?1 WHERE shipment_id = ?2
+			AND NOT EXISTS (SELECT 1 FROM outbound_packets o WHERE o.partner = outbound_packets.partner AND o.job = outbound_packets.job AND o.shipment_id = ?1)`,
 		`DELETE FROM outbound_packets WHERE shipment_id = ?2`,
-		`INSERT OR IGNORE INTO parties (shipment_id, partner, why, updated_at, since) SELECT ?1, partner, why, updated_at, since FROM parties WHERE shipment_id = ?2`,
+		`INSERT OR IGNORE INTO parties (shipment_id, partner, why, updated_at, since) SELECT CAST(?1 AS BIGINT), partner, why, updated_at, since FROM parties WHERE shipment_id = ?2`,
 		`UPDATE parties SET since = (SELECT MIN(since) FROM parties p WHERE p.partner = parties.partner AND p.shipment_id IN (?1, ?2)) WHERE shipment_id = ?1`,
 		`DELETE FROM parties WHERE shipment_id = ?2`,
 		`UPDATE questions SET shipment_id = ?1 WHERE shipment_id = ?2`,
 		`DELETE FROM separations WHERE a = ?2 OR b = ?2`,
-		`UPDATE shipments SET fields = (SELECT json_patch(f.fields, i.fields) FROM shipments f, shipments i WHERE f.id = ?2 AND i.id = ?1), updated_at = ?3 WHERE id = ?1`,
+		`UPDATE shipments SET fields = (SELECT ` + a.db.jsonPatch("f.fields", "i.fields") + ` FROM shipments f, shipments i WHERE f.id = ?2 AND i.id = ?1), updated_at = ?3 WHERE id = ?1`,
 		`DELETE FROM shipment_profiles WHERE shipment_id = ?2`,
 		`DELETE FROM state_spans WHERE shipment_id = ?2`,
 		`DELETE FROM hold_periods WHERE shipment_id = ?2`,
 		`DELETE FROM shipments WHERE id = ?2`,
 	} {
 		args := []any{into, from}
+		if !strings.Contains(q, "?1") {
+			// PostgreSQL must know the type of every parameter sent.
+			q, args = strings.ReplaceAll(q, "?2", "?1"), []any{from}
+		}
 		if strings.Contains(q, "?3") {
 			args = append(args, a.now)
 		}
 		if _, err := a.tx.ExecContext(a.ctx, q, args...); err != nil {
-			return fmt.Errorf("merge %s into %s: %w", ShipmentRef(from), ShipmentRef(into), err)
+			return fmt.Errorf("merge %s into %s: %s: %w", ShipmentRef(from), ShipmentRef(into), strings.Fields(q)[:3], err)
 		}
 	}
 	after, _ := json.Marshal(map[string]string{"merged_into": ShipmentRef(into)})
@@ -163,7 +168,7 @@ func (a *assessment) mergeDocuments(into, from int64) error {
 			return fmt.Errorf("merge document %d: %w", d.id, err)
 		}
 	}
-	_, err = a.tx.ExecContext(a.ctx, `UPDATE documents SET superseded = (version < (SELECT MAX(version) FROM documents d WHERE d.shipment_id = documents.shipment_id AND d.doc_type = documents.doc_type))
+	_, err = a.tx.ExecContext(a.ctx, `UPDATE documents SET superseded = CASE WHEN version < (SELECT MAX(version) FROM documents d WHERE d.shipment_id = documents.shipment_id AND d.doc_type = documents.doc_type) THEN 1 ELSE 0 END
 		WHERE shipment_id = ?`, into)
 	return err
 }

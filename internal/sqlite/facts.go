@@ -143,7 +143,8 @@ func (in *Ingest) flush() error {
 		}
 	}
 	// Near the largest row id SQLite picks ids at random: ask it instead.
-	returning := in.factMax > math.MaxInt64-1<<32
+	// PostgreSQL always names them: other nodes add lines meanwhile.
+	returning := in.db.postgres() || in.factMax > math.MaxInt64-1<<32
 	args := append(in.args[:0], in.file.ID)
 	for _, f := range batch {
 		args = append(args, f.kind, f.key, nullID(f.shipment), f.fields, f.source)

@@ -313,12 +313,10 @@ func (in *Ingest) createShipment() (int64, error) {
 	// The id is chosen here, as SQLite would (one above the highest), so
 	// the row is written once with its ref: the file's transaction holds
 	// the write lock, so no one else adds a shipment meanwhile.
-	if in.shipmentMax < 0 {
-		if err := in.tx.QueryRowContext(in.ctx, `SELECT COALESCE(MAX(id), 0) FROM shipments`).Scan(&in.shipmentMax); err != nil {
-			return 0, fmt.Errorf("create shipment: %w", err)
-		}
+	id, err := in.nextShipmentID()
+	if err != nil {
+		return 0, err
 	}
-	id := in.shipmentMax + 1
 	ref := ShipmentRef(id)
 	if _, err := in.exec(`INSERT INTO shipments (id, ref, created_at, updated_at, state_since) VALUES (?, ?, ?, ?, ?)`, id, ref, in.now, in.now, in.now); err != nil {
 		return 0, fmt.Errorf("create shipment: %w", err)
@@ -335,6 +333,26 @@ func (in *Ingest) createShipment() (int64, error) {
 		in.replay.created[id] = true
 	}
 	return id, in.audit("shipment", id, "create", nil, []byte(`{"ref":"`+ref+`"}`))
+}
+
+// nextShipmentID picks a new shipment's id: one above the highest in
+// SQLite (the file's transaction holds the write lock), the next of the
+// identity sequence in PostgreSQL (other nodes create shipments too).
+func (in *Ingest) nextShipmentID() (int64, error) {
+	if in.db.postgres() {
+		var id int64
+		err := in.tx.QueryRowContext(in.ctx, `SELECT nextval(pg_get_serial_sequence('shipments', 'id'))`).Scan(&id)
+		if err != nil {
+			return 0, fmt.Errorf("create shipment: %w", err)
+		}
+		return id, nil
+	}
+	if in.shipmentMax < 0 {
+		if err := in.tx.QueryRowContext(in.ctx, `SELECT COALESCE(MAX(id), 0) FROM shipments`).Scan(&in.shipmentMax); err != nil {
+			return 0, fmt.Errorf("create shipment: %w", err)
+		}
+	}
+	return in.shipmentMax + 1, nil
 }
 
 // ShipmentRef is Clearway's own reference for a shipment id.

@@ -113,7 +113,7 @@ func (db *DB) ListNotifications(ctx context.Context, f NotificationFilter) ([]*N
 }
 
 func (db *DB) attempts(ctx context.Context, id int64) ([]Attempt, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT at, error FROM notification_attempts WHERE notification_id = ? ORDER BY rowid`, id)
+	rows, err := db.db.QueryContext(ctx, `SELECT at, error FROM notification_attempts WHERE notification_id = ? ORDER BY at`, id)
 	if err != nil {
 		return nil, err
 	}

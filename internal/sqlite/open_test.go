@@ -9,6 +9,7 @@ import (
 // TestNewStorePageSize checks a new store is created with pageSize pages
 // in WAL mode (a page size can only be chosen before the first table).
 func TestNewStorePageSize(t *testing.T) {
+	skipOnPostgres(t, "the page size of an SQLite file")
 	db := MustOpenDB(t)
 	var size int
 	var mode string
@@ -27,6 +28,7 @@ func TestNewStorePageSize(t *testing.T) {
 // then a query) goes ahead while the daemon holds the write lock for a big
 // file's transaction.
 func TestOpenDoesNotWaitForAWriter(t *testing.T) {
+	skipOnPostgres(t, "SQLite's single writer")
 	ctx := context.Background()
 	db := MustOpenDB(t)
 	tx, err := db.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock

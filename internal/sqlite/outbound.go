@@ -345,7 +345,7 @@ func (db *DB) PacketsDue(ctx context.Context, partner, job string) ([]PacketDue,
 	rows, err := db.db.QueryContext(ctx, `SELECT s.id, s.ref, s.data_hash, p.data_hash IS NOT NULL
 		FROM shipments s LEFT JOIN outbound_packets p ON p.shipment_id = s.id AND p.partner = ?1 AND p.job = ?2
 		WHERE s.ready_once = 1 AND s.data_hash != ''
-		  AND COALESCE(json_extract(s.fields, '$.broker'), ?1) = ?1
+		  AND COALESCE(`+db.jsonField("s.fields", "broker")+`, ?1) = ?1
 		  AND ((p.data_hash IS NULL AND s.ready = 1)
 		    OR (p.data_hash != s.data_hash AND s.findings NOT LIKE '%"severity":"error"%'))
 		ORDER BY s.id`, partner, job)

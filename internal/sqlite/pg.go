@@ -167,3 +167,37 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 	}
 	return c.Conn.CheckNamedValue(nv)
 }
+
+// jsonInts is a SELECT of the integers of a JSON array bound at the
+// placeholder ph (a column named value), in the store's dialect.
+func (db *DB) jsonInts(ph string) string {
+	if db.postgres() {
+		return `SELECT (jsonb_array_elements_text(` + ph + `::jsonb))::bigint AS value`
+	}
+	return `SELECT value FROM json_each(` + ph + `)`
+}
+
+// jsonTexts is jsonInts for a JSON array of strings.
+func (db *DB) jsonTexts(ph string) string {
+	if db.postgres() {
+		return `SELECT jsonb_array_elements_text(` + ph + `::jsonb) AS value`
+	}
+	return `SELECT value FROM json_each(` + ph + `)`
+}
+
+// jsonField is a JSON object column's text field key.
+func (db *DB) jsonField(column, key string) string {
+	if db.postgres() {
+		return `(` + column + `::jsonb ->> '` + key + `')`
+	}
+	return `json_extract(` + column + `, '$.` + key + `')`
+}
+
+// jsonPatch is JSON object a with b's fields laid over it (SQLite's
+// json_patch of flat objects).
+func (db *DB) jsonPatch(a, b string) string {
+	if db.postgres() {
+		return `(` + a + `::jsonb || ` + b + `::jsonb)::text`
+	}
+	return `json_patch(` + a + `, ` + b + `)`
+}

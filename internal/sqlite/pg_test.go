@@ -47,11 +47,18 @@ func withDatabase(dsn, name string) string {
 	return dsn + " dbname=" + name
 }
 
-
 // reopened is a second handle on the same store.
 func reopened(db *DB) *DB {
 	if db.postgres() {
 		return NewPostgres(db.DSN)
 	}
 	return NewDB(db.Path)
+}
+
+// skipOnPostgres skips a test of SQLite's own behaviour when the store
+// tests run on PostgreSQL.
+func skipOnPostgres(t *testing.T, what string) {
+	if os.Getenv("CLEARWAY_STORE_PG") != "" {
+		t.Skip("tests " + what)
+	}
 }

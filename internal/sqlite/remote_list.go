@@ -28,7 +28,7 @@ func (db *DB) ListRemoteTransfers(ctx context.Context, partner string) ([]Remote
 	rows, err := db.db.QueryContext(ctx, `SELECT * FROM (
 		SELECT 'pull', partner, remote_path, name, COALESCE(file_id, 0), size, sha256, state, attempts, error, updated_at FROM remote_pulls
 		UNION ALL
-		SELECT 'push', partner, remote_path, '', 0, size, sha256, state, attempts, error, updated_at FROM remote_pushes)
+		SELECT 'push', partner, remote_path, '', 0, size, sha256, state, attempts, error, updated_at FROM remote_pushes) transfers
 		WHERE ?1 = '' OR partner = ?1 ORDER BY updated_at DESC`, partner)
 	if err != nil {
 		return nil, fmt.Errorf("list remote transfers: %w", err)

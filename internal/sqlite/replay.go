@@ -84,7 +84,7 @@ func (db *DB) ReplayFiles(ctx context.Context, s ReplaySelection) ([]ReplayFile,
 	q := `SELECT ` + fileColumns + `, mapping, mapping_hash FROM files WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id`
 	if s.Newest > 0 {
 		q = `SELECT * FROM (SELECT ` + fileColumns + `, mapping, mapping_hash FROM files WHERE ` + strings.Join(where, " AND ") +
-			fmt.Sprintf(` ORDER BY id DESC LIMIT %d) ORDER BY id`, s.Newest)
+			fmt.Sprintf(` ORDER BY id DESC LIMIT %d) latest ORDER BY id`, s.Newest)
 	}
 	rows, err := db.db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -202,7 +202,7 @@ func (db *DB) expiredShipments(ctx context.Context, cutoff time.Time) (map[int64
 		EXISTS (SELECT 1 FROM legal_holds h WHERE h.shipment_id = s.id AND h.cleared_at IS NULL),
 		(SELECT COUNT(*) FROM reviews r WHERE r.shipment_id = s.id AND r.status = 'open')
 		FROM shipments s JOIN shipment_profiles p ON p.shipment_id = s.id
-		WHERE s.state IN (SELECT value FROM json_each(?2)) AND p.released_at != '' AND p.released_at < ?3`,
+		WHERE s.state IN (`+db.jsonTexts("?2")+`) AND p.released_at != '' AND p.released_at < ?3`,
 		string(lifecycle.Released), string(closed), formatTime(cutoff))
 	if err != nil {
 		return nil, fmt.Errorf("shipments past retention: %w", err)
@@ -250,16 +250,16 @@ type object struct {
 // each of those entries holds.
 func (db *DB) objectsOf(ctx context.Context, shipments []int64) (map[string]*object, map[int64]string, error) {
 	ids, _ := json.Marshal(shipments)
-	rows, err := db.db.QueryContext(ctx, `WITH p(id) AS (SELECT value FROM json_each(?)),
+	rows, err := db.db.QueryContext(ctx, `WITH p(id) AS (`+db.jsonInts("?")+`),
 		linked(file_id) AS (
-			SELECT file_id FROM facts WHERE shipment_id IN p
-			UNION SELECT file_id FROM documents WHERE shipment_id IN p
-			UNION SELECT file_id FROM identifiers WHERE shipment_id IN p
-			UNION SELECT file_id FROM links WHERE shipment_id IN p
-			UNION SELECT file_id FROM timeline WHERE shipment_id IN p
-			UNION SELECT file_id FROM reviews WHERE shipment_id IN p)
+			SELECT file_id FROM facts WHERE shipment_id IN (SELECT id FROM p)
+			UNION SELECT file_id FROM documents WHERE shipment_id IN (SELECT id FROM p)
+			UNION SELECT file_id FROM identifiers WHERE shipment_id IN (SELECT id FROM p)
+			UNION SELECT file_id FROM links WHERE shipment_id IN (SELECT id FROM p)
+			UNION SELECT file_id FROM timeline WHERE shipment_id IN (SELECT id FROM p)
+			UNION SELECT file_id FROM reviews WHERE shipment_id IN (SELECT id FROM p))
 		SELECT f.id, f.sha256, f.state, f.received_at, COALESCE(ap.purged_at, '') FROM files f LEFT JOIN archive_purges ap ON ap.sha256 = f.sha256
-		WHERE f.sha256 IN (SELECT sha256 FROM files WHERE id IN linked) ORDER BY f.id`, string(ids))
+		WHERE f.sha256 IN (SELECT sha256 FROM files WHERE id IN (SELECT file_id FROM linked)) ORDER BY f.id`, string(ids))
 	if err != nil {
 		return nil, nil, fmt.Errorf("archive objects past retention: %w", err)
 	}
@@ -291,17 +291,17 @@ func (db *DB) objectsOf(ctx context.Context, shipments []int64) (map[string]*obj
 func (db *DB) linkObjects(ctx context.Context, objects map[string]*object, files map[int64]string) error {
 	ids, _ := json.Marshal(slices.Collect(maps.Keys(files)))
 	sums, _ := json.Marshal(slices.Collect(maps.Keys(objects)))
-	rows, err := db.db.QueryContext(ctx, `WITH e(id) AS (SELECT value FROM json_each(?1)), h(sha) AS (SELECT value FROM json_each(?2)),
+	rows, err := db.db.QueryContext(ctx, `WITH e(id) AS (`+db.jsonInts("?1")+`), h(sha) AS (`+db.jsonTexts("?2")+`),
 		l(file_id, shipment_id) AS (
-			SELECT file_id, shipment_id FROM facts WHERE file_id IN e
-			UNION SELECT file_id, shipment_id FROM documents WHERE file_id IN e
-			UNION SELECT file_id, shipment_id FROM identifiers WHERE file_id IN e
-			UNION SELECT file_id, shipment_id FROM links WHERE file_id IN e
-			UNION SELECT file_id, shipment_id FROM timeline WHERE file_id IN e
-			UNION SELECT file_id, shipment_id FROM reviews WHERE file_id IN e)
+			SELECT file_id, shipment_id FROM facts WHERE file_id IN (SELECT id FROM e)
+			UNION SELECT file_id, shipment_id FROM documents WHERE file_id IN (SELECT id FROM e)
+			UNION SELECT file_id, shipment_id FROM identifiers WHERE file_id IN (SELECT id FROM e)
+			UNION SELECT file_id, shipment_id FROM links WHERE file_id IN (SELECT id FROM e)
+			UNION SELECT file_id, shipment_id FROM timeline WHERE file_id IN (SELECT id FROM e)
+			UNION SELECT file_id, shipment_id FROM reviews WHERE file_id IN (SELECT id FROM e))
 		SELECT f.sha256, l.shipment_id FROM l JOIN files f ON f.id = l.file_id
-		UNION SELECT sha256, shipment_id FROM documents WHERE sha256 IN h
-		UNION SELECT a.sha256, r.shipment_id FROM review_attachments a JOIN reviews r ON r.id = a.review_id WHERE a.sha256 IN h`,
+		UNION SELECT sha256, shipment_id FROM documents WHERE sha256 IN (SELECT sha FROM h)
+		UNION SELECT a.sha256, r.shipment_id FROM review_attachments a JOIN reviews r ON r.id = a.review_id WHERE a.sha256 IN (SELECT sha FROM h)`,
 		string(ids), string(sums))
 	if err != nil {
 		return fmt.Errorf("links of archive objects: %w", err)
@@ -402,11 +402,11 @@ func (db *DB) ExpiredDeliveries(ctx context.Context, cutoff time.Time) ([]retent
 		return nil, err
 	}
 	ids, _ := json.Marshal(slices.Collect(maps.Keys(expired)))
-	rows, err := db.db.QueryContext(ctx, `WITH p(id) AS (SELECT value FROM json_each(?))
+	rows, err := db.db.QueryContext(ctx, `WITH p(id) AS (`+db.jsonInts("?")+`)
 		SELECT r.id, r.partner, r.job, r.name, r.spool, k.shipment_id, EXISTS (SELECT 1 FROM outbound_runs o WHERE o.spool = r.spool AND o.id != r.id)
 		FROM outbound_packets k JOIN outbound_runs r ON r.id = k.run_id
-		WHERE r.state = 'delivered' AND k.shipment_id IN p
-		  AND NOT EXISTS (SELECT 1 FROM outbound_packets o WHERE o.run_id = r.id AND o.shipment_id NOT IN p)
+		WHERE r.state = 'delivered' AND k.shipment_id IN (SELECT id FROM p)
+		  AND NOT EXISTS (SELECT 1 FROM outbound_packets o WHERE o.run_id = r.id AND o.shipment_id NOT IN (SELECT id FROM p))
 		ORDER BY r.id`, string(ids))
 	if err != nil {
 		return nil, fmt.Errorf("deliveries past retention: %w", err)

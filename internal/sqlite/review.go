@@ -335,8 +335,8 @@ func (db *DB) ShipmentAudit(ctx context.Context, ref string) ([]AuditEntry, erro
 		OR (a.entity = 'fact' AND a.entity_id IN (SELECT id FROM facts WHERE shipment_id IN (SELECT id FROM s)))
 		-- lines a corrected packing list replaced: gone from facts, named by their document
 		OR (a.entity = 'fact' AND a.action = 'delete' AND (
-			json_extract(a.before, '$.invoice_number') IN (SELECT value FROM links WHERE kind = 'invoice_number' AND shipment_id IN (SELECT id FROM s))
-			OR json_extract(a.before, '$.po_number') IN (SELECT value FROM links WHERE kind = 'po_number' AND shipment_id IN (SELECT id FROM s))))
+			`+db.jsonField("a.before", "invoice_number")+` IN (SELECT value FROM links WHERE kind = 'invoice_number' AND shipment_id IN (SELECT id FROM s))
+			OR `+db.jsonField("a.before", "po_number")+` IN (SELECT value FROM links WHERE kind = 'po_number' AND shipment_id IN (SELECT id FROM s))))
 		OR (a.entity = 'document' AND a.entity_id IN (SELECT id FROM documents WHERE shipment_id IN (SELECT id FROM s)))
 		OR (a.entity = 'review' AND a.entity_id IN (SELECT id FROM reviews WHERE shipment_id IN (SELECT id FROM s)))
 		OR (a.entity = 'manual_event' AND a.entity_id IN (SELECT id FROM manual_events WHERE shipment_id IN (SELECT id FROM s)))

@@ -162,7 +162,7 @@ func (db *DB) shipmentID(ctx context.Context, ref string) (int64, error) {
 		// Strong identifiers first; a weak one (container, PO, invoice)
 		// finds the most recent shipment it links.
 		err = db.db.QueryRowContext(ctx, `SELECT id FROM shipments WHERE ref = ?1 UNION ALL SELECT shipment_id FROM identifiers WHERE value = ?1
-			UNION ALL SELECT * FROM (SELECT shipment_id FROM links WHERE value = ?1 ORDER BY shipment_id DESC) LIMIT 1`, v).Scan(&id)
+			UNION ALL SELECT * FROM (SELECT shipment_id FROM links WHERE value = ?1 ORDER BY shipment_id DESC) weak LIMIT 1`, v).Scan(&id)
 		if !errors.Is(err, sql.ErrNoRows) {
 			break
 		}

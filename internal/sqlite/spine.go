@@ -309,7 +309,7 @@ func (in *Ingest) touchPOShipments() error {
 		chunk := pos[:min(len(pos), 500)]
 		pos = pos[len(chunk):]
 		list, _ := json.Marshal(chunk)
-		ids, err := queryColumn[int64](in.ctx, in.tx, `SELECT DISTINCT l.shipment_id FROM json_each(?) j
+		ids, err := queryColumn[int64](in.ctx, in.tx, `SELECT DISTINCT l.shipment_id FROM (`+in.db.jsonTexts("?")+`) j
 			JOIN links l ON l.kind = 'po_number' AND l.value = j.value AND l.scope = ''`, string(list))
 		if err != nil {
 			return fmt.Errorf("shipments of purchase orders: %w", err)

@@ -34,7 +34,7 @@ func (v *View) Scope() account.Scope { return v.scope }
 // arguments.
 func (v *View) visible(alias string) (string, []any) {
 	if v.scope.All() {
-		return "1", nil
+		return "1 = 1", nil
 	}
 	return alias + `.id IN (SELECT shipment_id FROM parties WHERE partner = ?)`, []any{v.scope.Partner}
 }
@@ -90,7 +90,7 @@ func (v *View) Shipments(ctx context.Context, f ShipmentFilter) ([]PortfolioRow,
 		from, order, at, id = `parties p JOIN shipments s ON s.id = p.shipment_id`, `p.updated_at DESC, p.shipment_id DESC`, `p.updated_at`, `p.shipment_id`
 		where, args = append(where, `p.partner = ?`), append(args, v.scope.Partner)
 	} else {
-		where = append(where, "1")
+		where = append(where, "1 = 1")
 	}
 	if f.State != "" {
 		where, args = append(where, `s.state = ?`), append(args, strings.ToUpper(f.State))
@@ -103,7 +103,7 @@ func (v *View) Shipments(ctx context.Context, f ShipmentFilter) ([]PortfolioRow,
 	}
 	if f.IDs != nil {
 		list, _ := json.Marshal(f.IDs)
-		where, args = append(where, `s.id IN (SELECT value FROM json_each(?))`), append(args, string(list))
+		where, args = append(where, `s.id IN (`+v.db.jsonInts("?")+`)`), append(args, string(list))
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		// A prefix of the ref or of any identifier, as typed (upper case)
@@ -195,8 +195,8 @@ func (db *DB) fillIdentifiers(ctx context.Context, rows []PortfolioRow) error {
 		rows[i].Identifiers = map[string][]string{}
 	}
 	list, _ := json.Marshal(ids)
-	q, err := db.db.QueryContext(ctx, `SELECT shipment_id, kind, value FROM identifiers WHERE shipment_id IN (SELECT value FROM json_each(?1))
-		UNION SELECT shipment_id, kind, value FROM links WHERE shipment_id IN (SELECT value FROM json_each(?1)) ORDER BY 1, 2, 3`, string(list))
+	q, err := db.db.QueryContext(ctx, `SELECT shipment_id, kind, value FROM identifiers WHERE shipment_id IN (`+db.jsonInts("?1")+`)
+		UNION SELECT shipment_id, kind, value FROM links WHERE shipment_id IN (`+db.jsonInts("?1")+`) ORDER BY 1, 2, 3`, string(list))
 	if err != nil {
 		return fmt.Errorf("identifiers: %w", err)
 	}
