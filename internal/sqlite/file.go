@@ -159,10 +159,15 @@ const fileColumns = `id, partner, channel, name, size, sha256, state, error, rec
 
 // ClaimNextFile moves the oldest received file to processing and returns it
 // (nil when none waits). The UPDATE is atomic: two processes never claim the
-// same file.
+// same file. On PostgreSQL a file another node is claiming is skipped, not
+// waited for (FOR UPDATE SKIP LOCKED): each node takes the next one.
 func (db *DB) ClaimNextFile(ctx context.Context) (*clearway.File, error) {
+	lock := ""
+	if db.postgres() {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
 	row := db.db.QueryRowContext(ctx, `UPDATE files SET state = 'processing', updated_at = ?
-		WHERE id = (SELECT id FROM files WHERE state = 'received' ORDER BY id LIMIT 1) AND state = 'received'
+		WHERE id = (SELECT id FROM files WHERE state = 'received' ORDER BY id LIMIT 1`+lock+`) AND state = 'received'
 		RETURNING `+fileColumns, db.now())
 	f, err := scanFile(row)
 	if clearway.ErrorCode(err) == clearway.ENOTFOUND {

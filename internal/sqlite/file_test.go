@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,5 +110,48 @@ func TestFailAttempt(t *testing.T) {
 	got, _ := db.FindFileByID(ctx, f.ID)
 	if got.State != clearway.FileRejected || got.Error != "internal: disk full" {
 		t.Fatalf("got %+v", got)
+	}
+}
+
+// Workers claiming at once (on PostgreSQL, the nodes of a cluster) take
+// every waiting file exactly once.
+func TestClaimNextFileConcurrently(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	const files = 60
+	for i := range files {
+		f := &clearway.File{Partner: "acme", Channel: clearway.ChannelSFTP, Name: fmt.Sprintf("inbox/%d.csv", i), Size: 1, SHA256: strings.Repeat("cd", 32)}
+		if err := db.CreateFile(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	claimed := map[int64]int{}
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			for {
+				f, err := db.ClaimNextFile(ctx)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if f == nil {
+					return
+				}
+				mu.Lock()
+				claimed[f.ID]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(claimed) != files {
+		t.Errorf("%d files claimed, want %d", len(claimed), files)
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("file %d claimed %d times", id, n)
+		}
 	}
 }
