@@ -34,6 +34,8 @@ test:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal mappings 2>/dev/null)" || { gofmt -l cmd internal mappings; echo "gofmt needed"; exit 1; }
 	$(GO) test -race -count=1 -timeout 15m ./...
+	# The store's suite again, on a throwaway PostgreSQL (docs/cluster.md).
+	CLEARWAY_STORE=postgres $(GO) test -race -count=1 ./internal/sqlite/
 	# The domain and parser packages are pure: their tests build without cgo.
 	CGO_ENABLED=0 $(GO) test -count=1 $(PURE_PACKAGES)
 

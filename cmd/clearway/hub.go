@@ -43,7 +43,7 @@ type Hub struct {
 	Logger *slog.Logger
 
 	DB      *sqlite.DB
-	Archive *archive.Archive
+	Archive archive.Store
 	Intake  *intake.Intake
 	Ingest  *ingest.Pipeline
 	Reload  *ingest.Reloader
@@ -126,8 +126,7 @@ func (h *Hub) OpenStore() error {
 		return err
 	}
 	h.DB = db
-	h.Archive = archive.New(filepath.Join(cfg.DataDir, "archive"))
-	if err := h.Archive.Open(); err != nil {
+	if h.Archive, err = openArchive(cfg); err != nil {
 		return err
 	}
 	h.Intake = &intake.Intake{DB: h.DB, Archive: h.Archive, Logger: h.Logger.With("component", "intake"), Metrics: h.Metrics}
@@ -295,7 +294,7 @@ func (h *Hub) Close() error {
 	return errors.Join(errs...)
 }
 
-func newPipeline(cfg *config.Config, db *sqlite.DB, arc *archive.Archive, logger *slog.Logger) *ingest.Pipeline {
+func newPipeline(cfg *config.Config, db *sqlite.DB, arc archive.Store, logger *slog.Logger) *ingest.Pipeline {
 	return &ingest.Pipeline{DB: db, Archive: arc, PartnersDir: filepath.Join(cfg.DataDir, "partners"), Logger: logger.With("component", "ingest")}
 }
 
@@ -373,6 +372,9 @@ func openStoreDB(cfg *config.Config) (*sqlite.DB, error) {
 		return nil, err
 	}
 	db := sqlite.NewDB(DBPath(cfg))
+	if cfg.Store.Driver == config.StorePostgres {
+		db = sqlite.NewPostgres(string(cfg.Store.DSN))
+	}
 	db.Rules = rules
 	if len(cfg.Notify.Rules) > 0 || len(cfg.Notify.Escalation) > 0 {
 		db.Planner = notifyPlanner(cfg)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 
-	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/packet"
 )
 
@@ -33,7 +31,10 @@ func (c *PacketExportCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	arc := archive.New(filepath.Join(cfg.DataDir, "archive"))
+	arc, err := openArchive(cfg)
+	if err != nil {
+		return err
+	}
 	contents, err := packet.Load(ctx, db, fs.Arg(0))
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/clearway/clearway/internal/archive"
+	"github.com/clearway/clearway/internal/config"
 	"github.com/clearway/clearway/internal/sqlite"
 )
 
@@ -94,7 +94,7 @@ func (c *ReviewDecideCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	atts, err := archiveAttachments(cfg.DataDir, attach)
+	atts, err := archiveAttachments(cfg, attach)
 	if err != nil {
 		return err
 	}
@@ -121,12 +121,12 @@ func (c *ReviewDecideCommand) Run(ctx context.Context, args []string) error {
 
 // archiveAttachments copies each file into the archive (by sha256) and
 // describes it for the decision.
-func archiveAttachments(dataDir string, paths []string) ([]sqlite.Attachment, error) {
+func archiveAttachments(cfg *config.Config, paths []string) ([]sqlite.Attachment, error) {
 	if len(paths) == 0 {
 		return nil, nil
 	}
-	arc := archive.New(filepath.Join(dataDir, "archive"))
-	if err := arc.Open(); err != nil {
+	arc, err := openArchive(cfg)
+	if err != nil {
 		return nil, err
 	}
 	var out []sqlite.Attachment

@@ -9,12 +9,59 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
 
-// Archive is a content-addressed store rooted at Root: the bytes whose
-// SHA-256 is "ab12…" live at Root/ab/ab12…, read-only.
+// Store is where the originals are kept: the local folder (Archive) or an
+// S3-compatible bucket (S3). Both are content-addressed and write-once, and
+// Put and PutFile return only once the bytes are durable, so a file is
+// journaled only after its original is safe.
+type Store interface {
+	// Open checks the store is usable and creates what it needs.
+	Open() error
+	// Put archives the bytes read from r; it returns their SHA-256 and size.
+	Put(r io.Reader) (sum string, size int64, err error)
+	// PutFile archives the complete file at src, which is left in place.
+	PutFile(src string) (sum string, size int64, err error)
+	// OpenFile opens the bytes with this SHA-256; an error satisfying
+	// errors.Is(err, os.ErrNotExist) means the archive does not hold them.
+	OpenFile(sum string) (File, error)
+	// Exists reports whether the archive holds the bytes with this SHA-256.
+	Exists(sum string) bool
+	// Remove deletes the bytes with this SHA-256; already gone is no error.
+	Remove(sum string) error
+	// Describe names the object for people (logs, journal messages).
+	Describe(sum string) string
+	// TempDir is a local folder for spooling bytes before PutFile: for the
+	// local archive it shares the archive's filesystem, so PutFile is a
+	// hard link.
+	TempDir() string
+}
+
+// File is an archived original opened for reading. Downloads seek in it
+// (HTTP ranges) and read its modification time.
+type File interface {
+	io.ReadSeekCloser
+	Stat() (fs.FileInfo, error)
+}
+
+// LocalPath returns the file the local archive keeps the bytes with this
+// SHA-256 in; ok is false for a store that is not on this machine. The
+// ingest uses it to tell an inbox copy that is the archived file itself.
+func LocalPath(s Store, sum string) (path string, ok bool) {
+	a, ok := s.(*Archive)
+	if !ok {
+		return "", false
+	}
+	return a.Path(sum), true
+}
+
+var _ Store = (*Archive)(nil)
+
+// Archive is a content-addressed store on local disk rooted at Root: the
+// bytes whose SHA-256 is "ab12…" live at Root/ab/ab12…, read-only.
 type Archive struct {
 	Root string
 }
@@ -46,8 +93,14 @@ func (a *Archive) Exists(sum string) bool {
 	return err == nil
 }
 
+// Describe names the object by its path.
+func (a *Archive) Describe(sum string) string { return a.Path(sum) }
+
+// TempDir is Root/tmp, on the archive's filesystem.
+func (a *Archive) TempDir() string { return filepath.Join(a.Root, "tmp") }
+
 // OpenFile opens the archived bytes with this SHA-256 for reading.
-func (a *Archive) OpenFile(sum string) (*os.File, error) {
+func (a *Archive) OpenFile(sum string) (File, error) {
 	f, err := os.Open(a.Path(sum))
 	if err != nil {
 		return nil, fmt.Errorf("open archived %s: %w", sum, err)

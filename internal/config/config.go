@@ -97,8 +97,12 @@ type Config struct {
 	Governance GovernanceConfig `yaml:"governance"`
 	// Notify configures notifications (PRODUCT.md §11.5).
 	Notify NotifyConfig `yaml:"notify"`
+	// Store is where the canonical store lives (store.go).
+	Store StoreConfig `yaml:"store"`
 	// Retention says how long originals are kept (retention.go).
 	Retention RetentionConfig `yaml:"retention"`
+	// Archive says where originals are kept: local or S3 (archive.go).
+	Archive ArchiveConfig `yaml:"archive"`
 	// ShutdownTimeout bounds how long the daemon lets transfers and ingests
 	// finish after a stop signal. Default 30s.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
@@ -457,6 +461,8 @@ func DefaultConfig() *Config {
 			ResolutionSLA: Duration{24 * time.Hour}, FinanceThreshold: 10000, Check: "@every 5m", MappingChanges: "four_eyes"},
 		Notify:          defaultNotify(),
 		Retention:       defaultRetention(),
+		Store:           StoreConfig{Driver: StoreSQLite},
+		Archive:         defaultArchive(),
 		ShutdownTimeout: Duration{30 * time.Second},
 	}
 }

@@ -10,8 +10,9 @@ import (
 //   - relative local paths (data_dir, sftp.host_key_file, mappings_dir,
 //     authorized_keys_file, private_key_file, known_hosts_file, watch paths,
 //     notify.smtp.password_file, notify.webhooks[].secret_file,
-//     notify.templates_dir) become absolute against dir, the folder of the
-//     configuration file; absolute paths are kept and "~" is not expanded.
+//     notify.templates_dir, the archive's key files and temp_dir) become
+//     absolute against dir, the folder of the configuration file; absolute
+//     paths are kept and "~" is not expanded.
 //     Remote paths (pull, push, move:) are left alone.
 //   - secrets written as "$NAME" or "${NAME}" (password_bcrypt,
 //     remote.password) are replaced by the value getenv gives for NAME; a
@@ -55,6 +56,7 @@ func (c *Config) Resolve(dir string, getenv func(string) (string, bool)) error {
 	abs("http.tls_cert_file", &c.HTTP.TLSCertFile)
 	abs("http.tls_key_file", &c.HTTP.TLSKeyFile)
 	secret(&c.HTTP.MetricsToken)
+	secret(&c.Store.DSN)
 	for i := range c.Partners {
 		p := &c.Partners[i]
 		pp := fmt.Sprintf("partners[%d]", i)
@@ -77,5 +79,6 @@ func (c *Config) Resolve(dir string, getenv func(string) (string, bool)) error {
 		abs(fmt.Sprintf("notify.webhooks[%d].secret_file", i), &c.Notify.Webhooks[i].SecretFile)
 	}
 	abs("notify.templates_dir", &c.Notify.TemplatesDir)
+	c.resolveArchive(abs)
 	return nil
 }

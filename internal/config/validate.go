@@ -41,6 +41,7 @@ func (c *Config) Validate() error {
 	c.validateGlobal(l)
 	c.validatePartners(l)
 	c.validateNotify(l)
+	c.validateArchive(l)
 	sort.SliceStable(l.errs, func(i, j int) bool { return l.errs[i].Line < l.errs[j].Line })
 	return l.err()
 }
@@ -99,6 +100,7 @@ func (c *Config) validateGlobal(l *errorList) {
 	c.validateValidation(l)
 	c.validateHTTP(l)
 	c.validateGovernance(l)
+	c.validateStore(l)
 	if c.Spine.ContainerWindow.Duration <= 0 {
 		l.add("spine.container_window", "must be a positive duration such as 60d")
 	}

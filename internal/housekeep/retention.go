@@ -33,7 +33,7 @@ type RetentionStore interface {
 // gone is not an error.
 type Retention struct {
 	DB      RetentionStore
-	Archive *archive.Archive
+	Archive archive.Store
 	// SentDir is data_dir/outbound/sent: <partner>/<file> for every file
 	// delivered to a partner's outbox.
 	SentDir string

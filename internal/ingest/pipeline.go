@@ -30,7 +30,7 @@ import (
 // parallel files would only queue on its lock.
 type Pipeline struct {
 	DB          *sqlite.DB
-	Archive     *archive.Archive
+	Archive     archive.Store
 	PartnersDir string // data_dir/partners: rejection reports go to <partner>/errors
 	Logger      *slog.Logger
 	// Retry is how long the worker waits after an internal failure, and
@@ -191,8 +191,8 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 		// Permanent: retrying would block every file behind this one. The
 		// journal keeps it, rejected, with the reason for an admin.
 		out.State = clearway.FileRejected
-		msg := fmt.Sprintf("internal: the archived copy %s is missing; restore it and replay the file", p.Archive.Path(f.SHA256))
-		p.Logger.Error("ingest: archived copy missing", "file_id", f.ID, "path", p.Archive.Path(f.SHA256))
+		msg := fmt.Sprintf("internal: the archived copy %s is missing; restore it and replay the file", p.Archive.Describe(f.SHA256))
+		p.Logger.Error("ingest: archived copy missing", "file_id", f.ID, "archived", p.Archive.Describe(f.SHA256))
 		return out, p.DB.UpdateFileState(ctx, f.ID, clearway.FileRejected, msg)
 	}
 	if err != nil {
@@ -252,6 +252,26 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 	p.clearInbox(f)
 	p.deliverAcks(ctx, sqlite.AckFilter{FileID: f.ID})
 	return out, nil
+}
+
+// isArchived reports whether the inbox copy at visible (vi) holds the
+// file's bytes and the archive still has them, so removing it loses
+// nothing. With the local archive the inbox copy is usually the archived
+// file itself (a hard link); otherwise (a resend, a bucket) the contents are
+// compared.
+func (p *Pipeline) isArchived(f *clearway.File, visible string, vi os.FileInfo) bool {
+	if local, ok := archive.LocalPath(p.Archive, f.SHA256); ok {
+		ai, err := os.Stat(local)
+		if err != nil {
+			return false
+		}
+		if os.SameFile(vi, ai) {
+			return true
+		}
+	} else if !p.Archive.Exists(f.SHA256) {
+		return false
+	}
+	return vi.Size() == f.Size && sha256File(visible) == f.SHA256
 }
 
 func sha256File(path string) string {
@@ -349,16 +369,7 @@ func (p *Pipeline) clearInbox(f *clearway.File) {
 	}
 	visible := filepath.Join(p.PartnersDir, f.Partner, filepath.FromSlash(f.Name))
 	vi, err := os.Stat(visible)
-	if err != nil {
-		return
-	}
-	ai, err := os.Stat(p.Archive.Path(f.SHA256))
-	if err != nil {
-		return
-	}
-	// Usually the inbox copy is the archive entry itself (a hard link);
-	// when the bytes were archived before (a resend), compare contents.
-	if !os.SameFile(vi, ai) && (vi.Size() != f.Size || sha256File(visible) != f.SHA256) {
+	if err != nil || !p.isArchived(f, visible, vi) {
 		return
 	}
 	if err := os.Remove(visible); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -54,7 +55,7 @@ func (p *Pipeline) Replay(ctx context.Context, f sqlite.ReplayFile, m *mapping.M
 	res.Mapping, res.MappingAfter = m.Name, m.Hash
 	src, err := p.Archive.OpenFile(f.SHA256)
 	if errors.Is(err, os.ErrNotExist) {
-		return failed(res, fmt.Sprintf("the archived copy %s is gone; the file cannot be re-read", p.Archive.Path(f.SHA256))), nil
+		return failed(res, fmt.Sprintf("the archived copy %s is gone; the file cannot be re-read", p.Archive.Describe(f.SHA256))), nil
 	}
 	if err != nil {
 		return nil, err
@@ -102,7 +103,7 @@ func (p *Pipeline) Replay(ctx context.Context, f sqlite.ReplayFile, m *mapping.M
 
 // replayRecords maps the archived bytes into the replay's transaction.
 // The outcome is rejected when the mapping (or the store) refuses the file.
-func (p *Pipeline) replayRecords(tx *sqlite.Ingest, f sqlite.ReplayFile, m *mapping.Mapping, src *os.File, counter *atomic.Int64) (*Outcome, error) {
+func (p *Pipeline) replayRecords(tx *sqlite.Ingest, f sqlite.ReplayFile, m *mapping.Mapping, src io.Reader, counter *atomic.Int64) (*Outcome, error) {
 	out := &Outcome{File: f.File, Mapping: m.Name}
 	a := startApplier(tx)
 	emit := a.emit

@@ -21,7 +21,7 @@ import (
 // Intake archives and journals arriving files.
 type Intake struct {
 	DB      *sqlite.DB
-	Archive *archive.Archive
+	Archive archive.Store
 	Logger  *slog.Logger
 	// Metrics counts the files received; nil records nothing.
 	Metrics *metrics.Metrics

@@ -46,7 +46,7 @@ type Job struct {
 // Runner runs outbound jobs against the store and the partners' folders.
 type Runner struct {
 	DB      *sqlite.DB
-	Archive *archive.Archive // documents for packets
+	Archive archive.Store // documents for packets
 	// DataDir holds partners/<id>/outbox and outbound/ (spool and sent marks).
 	DataDir string
 	Logger  *slog.Logger

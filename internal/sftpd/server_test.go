@@ -165,7 +165,7 @@ func (h *harness) assertJournaledOnce(t *testing.T, partner, name string, body [
 	if f.SHA256 != sha(body) || f.Size != int64(len(body)) || f.Channel != clearway.ChannelSFTP || f.State != clearway.FileReceived {
 		t.Fatalf("journal entry %+v, want sha256 %s size %d", f, sha(body), len(body))
 	}
-	got, err := os.ReadFile(h.srv.Intake.Archive.Path(f.SHA256))
+	got, err := os.ReadFile(h.srv.Intake.Archive.(*archive.Archive).Path(f.SHA256))
 	if err != nil || sha(got) != f.SHA256 {
 		t.Fatalf("archive copy: %v", err)
 	}

@@ -7,12 +7,21 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/clearway/clearway/internal/testutil/pgtest"
 )
 
+// TestMain stops the throwaway PostgreSQL a run on it started.
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
 // testPostgres returns the DSN of a fresh database when the store tests
-// run on PostgreSQL (CLEARWAY_STORE_PG: the DSN of a server to create test
-// databases on), "" when they run on SQLite.
+// run on PostgreSQL, "" when they run on SQLite: CLEARWAY_STORE=postgres
+// starts a throwaway cluster (pgtest; make test does this), and
+// CLEARWAY_STORE_PG names a server of your own to create databases on.
 func testPostgres(tb testing.TB) string {
+	if os.Getenv("CLEARWAY_STORE") == "postgres" {
+		return pgtest.New(tb)
+	}
 	base := os.Getenv("CLEARWAY_STORE_PG")
 	if base == "" {
 		return ""
@@ -58,7 +67,7 @@ func reopened(db *DB) *DB {
 // skipOnPostgres skips a test of SQLite's own behaviour when the store
 // tests run on PostgreSQL.
 func skipOnPostgres(t *testing.T, what string) {
-	if os.Getenv("CLEARWAY_STORE_PG") != "" {
+	if os.Getenv("CLEARWAY_STORE_PG") != "" || os.Getenv("CLEARWAY_STORE") == "postgres" {
 		t.Skip("tests " + what)
 	}
 }

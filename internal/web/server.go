@@ -40,7 +40,7 @@ type Server struct {
 	DB     *sqlite.DB
 	// Archive holds uploaded documents, decision attachments and the
 	// bytes every download reads.
-	Archive *archive.Archive
+	Archive archive.Store
 	// Intake journals uploads exactly like an SFTP upload (channel web).
 	Intake *intake.Intake
 	// Defender bans addresses that keep failing to log in; shared with

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -48,15 +47,15 @@ func tooLargeMessage(limit int64) string {
 }
 
 // upload is a document a user sends: the declared type, the original
-// name and the bytes in a temp file beside the archive.
+// name and the bytes in a temp file in the archive's temp folder.
 type upload struct {
 	docType, name, tmp string
 	size               int64
 }
 
 // readUpload streams the multipart form (fields doc_type and file) into a
-// temp file in the archive's tmp folder (so archiving is a hard link),
-// refusing more than MaxUpload bytes (ETOOLARGE).
+// temp file in the archive's temp folder (so archiving to the local
+// archive is a hard link), refusing more than MaxUpload bytes (ETOOLARGE).
 func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, error) {
 	const formSlack = 64 << 10 // the other fields and the part headers
 	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload+formSlack)
@@ -104,7 +103,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (*upload, er
 
 // spool copies the file part into a temp file.
 func (s *Server) spool(up *upload, part io.Reader) error {
-	dir := filepath.Join(s.Archive.Root, "tmp")
+	dir := s.Archive.TempDir()
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
