@@ -63,6 +63,10 @@ type Hub struct {
 	Registry *prometheus.Registry
 	Metrics  *metrics.Metrics
 	jobs     map[string]*partnerJobs // by partner id
+	// clusterJobs are the scheduled jobs one node of a cluster runs at a
+	// time; cluster is this daemon's part in it (nil: a lone daemon).
+	clusterJobs []string
+	cluster     *hubCluster
 }
 
 // NewHub returns a hub for the config; Open starts it.
@@ -110,6 +114,9 @@ func (h *Hub) Open() error {
 		return err
 	}
 	if err := h.openCourier(); err != nil {
+		return err
+	}
+	if err := h.openCluster(); err != nil {
 		return err
 	}
 	h.Scheduler.Start(context.Background())
@@ -270,6 +277,7 @@ func (h *Hub) Close() error {
 		errs = append(errs, h.Scheduler.Stop(ctx))
 		cancel()
 	}
+	errs = append(errs, h.cluster.close())
 	if h.Web != nil {
 		errs = append(errs, h.Web.Close())
 	}

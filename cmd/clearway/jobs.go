@@ -32,7 +32,7 @@ func (h *Hub) openJobs() error {
 	cfg := h.Config
 	h.Outbound = &outbound.Runner{DB: h.DB, Archive: h.Archive, DataDir: cfg.DataDir, Logger: h.Logger.With("component", "outbound"), Now: time.Now, Metrics: h.Metrics}
 	h.Scheduler = schedule.New(h.Logger.With("component", "schedule"))
-	if err := h.Scheduler.Add("governance", cfg.Governance.Check, h.checkGovernance); err != nil {
+	if err := h.addJob("governance", cfg.Governance.Check, h.checkGovernance); err != nil {
 		return err
 	}
 	stale := &housekeep.Stale{PartnersDir: filepath.Join(cfg.DataDir, "partners"), After: cfg.SFTP.StaleUploadAfter.Duration,
@@ -43,7 +43,7 @@ func (h *Hub) openJobs() error {
 	}); err != nil {
 		return err
 	}
-	if err := h.Scheduler.Add("retention", string(cfg.Retention.Check), func(ctx context.Context) error {
+	if err := h.addJob("retention", string(cfg.Retention.Check), func(ctx context.Context) error {
 		_, err := h.retentionJob(false).Run(ctx)
 		return err
 	}); err != nil {
@@ -72,7 +72,7 @@ func (h *Hub) openJobs() error {
 		h.jobs[p.ID] = pj
 		for _, j := range p.Outbound {
 			job := outbound.Job{Partner: p.ID, Name: j.Job, Kind: j.Kind, Format: j.Format}
-			if err := h.Scheduler.Add(jobName(p.ID, j.Job), j.Schedule, func(ctx context.Context) error {
+			if err := h.addJob(jobName(p.ID, j.Job), j.Schedule, func(ctx context.Context) error {
 				_, err := pj.runOutbound(ctx, job)
 				return err
 			}); err != nil {
@@ -80,7 +80,7 @@ func (h *Hub) openJobs() error {
 			}
 		}
 		if pj.puller != nil {
-			if err := h.Scheduler.Add(jobName(p.ID, "pull"), p.Remote.Pull.Schedule, pj.pullAndPush); err != nil {
+			if err := h.addJob(jobName(p.ID, "pull"), p.Remote.Pull.Schedule, pj.pullAndPush); err != nil {
 				return err
 			}
 		}

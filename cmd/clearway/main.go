@@ -78,6 +78,7 @@ Usage:
   clearway replay (--dry-run | --apply) [--partner ID] [--mapping NAME] [--since DATE] [--until DATE]
                   [--state rejected|done|all] [--file ID]... [--with FILE.yaml] [--limit N] [--json]
                                                                re-read archived files with a mapping version: what changes
+  clearway cluster status [--json]                            nodes and job leases of a cluster (store.driver: postgres)
   clearway version
 
 --config defaults to $CLEARWAY_CONFIG, else config/clearway.yaml.
@@ -122,6 +123,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&MappingChangeCommand{Sub: sub, Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "mapping" && sub == "test":
 		return (&MappingTestCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
+	case cmd == "cluster" && sub == "status":
+		return (&ClusterStatusCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "replay":
 		return (&ReplayCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest)
 	case cmd == "ingest":

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/testutil"
+	"github.com/clearway/clearway/internal/testutil/pgtest"
 )
 
 // binPath is the real clearway binary, built once for the process tests.
@@ -36,6 +37,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	pgtest.Stop() // the throwaway PostgreSQL, if a test started it
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

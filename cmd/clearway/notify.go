@@ -88,7 +88,7 @@ func (h *Hub) openCourier() error {
 	h.Courier = c
 	ladder := notifyLadder(cfg)
 	sla := cfg.Governance.ResolutionSLA.Duration
-	if err := h.Scheduler.Add("notify-escalation", "@every 1m", func(ctx context.Context) error {
+	if err := h.addJob("notify-escalation", "@every 1m", func(ctx context.Context) error {
 		run, err := h.DB.Escalate(ctx, ladder, sla)
 		if err == nil && run.Overdue+run.Escalated > 0 {
 			h.Logger.Info("escalation", "component", "notify", "review_overdue", run.Overdue, "escalated", run.Escalated)
@@ -98,7 +98,7 @@ func (h *Hub) openCourier() error {
 	}); err != nil {
 		return err
 	}
-	return h.Scheduler.Add("notify-digest", n.Digest, func(ctx context.Context) error {
+	return h.addJob("notify-digest", n.Digest, func(ctx context.Context) error {
 		sent, err := c.SendDigests(ctx)
 		if sent > 0 {
 			h.Logger.Info("daily digests sent", "component", "notify", "digests", sent)
