@@ -78,6 +78,7 @@ Usage:
   clearway replay (--dry-run | --apply) [--partner ID] [--mapping NAME] [--since DATE] [--until DATE]
                   [--state rejected|done|all] [--file ID]... [--with FILE.yaml] [--limit N] [--json]
                                                                re-read archived files with a mapping version: what changes
+  clearway migrate-store  --to postgres DSN [--batch N]        copy the SQLite store into an empty PostgreSQL (resumable)
   clearway cluster status [--json]                            nodes and job leases of a cluster (store.driver: postgres)
   clearway version
 
@@ -123,6 +124,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return (&MappingChangeCommand{Sub: sub, Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
 	case cmd == "mapping" && sub == "test":
 		return (&MappingTestCommand{Stdout: stdout, Stderr: stderr}).Run(ctx, rest[1:])
+	case cmd == "migrate-store":
+		return (&MigrateStoreCommand{Stdout: stdout}).Run(ctx, rest)
 	case cmd == "cluster" && sub == "status":
 		return (&ClusterStatusCommand{Stdout: stdout}).Run(ctx, rest[1:])
 	case cmd == "replay":
@@ -210,7 +213,7 @@ var takesArgs = map[string]bool{"mapping check": true, "mapping test": true, "in
 	"review approve": true, "review reject": true, "review merge": true, "review separate": true,
 	"shipment set-state": true, "po show": true, "packet export": true, "shipment assign": true,
 	"user add": true, "user disable": true, "user enable": true, "user passwd": true, "token create": true, "token revoke": true, "notify retry": true, "mapping history": true, "mapping diff": true,
-	"mapping propose": true, "mapping approve": true, "mapping reject": true, "mapping withdraw": true}
+	"mapping propose": true, "migrate-store": true, "mapping approve": true, "mapping reject": true, "mapping withdraw": true}
 
 // parseFlags parses args, turning flag errors into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {
