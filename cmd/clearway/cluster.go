@@ -50,12 +50,12 @@ func (c *hubCluster) leader(job string) *cluster.Leader {
 	if c == nil {
 		return nil
 	}
-	return c.leaders[job]
+	return c.leaders["job:"+job]
 }
 
-// openCluster joins the cluster when the store is PostgreSQL: registers
-// the node and starts competing for the scheduled jobs' leases.
-func (h *Hub) openCluster() error {
+// joinCluster registers this daemon as a node when the store is
+// PostgreSQL; leaseJobs then has it compete for the jobs' leases.
+func (h *Hub) joinCluster() error {
 	if h.Config.Store.Driver != config.StorePostgres {
 		return nil
 	}
@@ -70,16 +70,39 @@ func (h *Hub) openCluster() error {
 		store.Close()
 		return err
 	}
+	h.cluster = c
+	// Files this node claims name it; those of nodes that are gone go
+	// back in the queue (one node looks, every few seconds).
+	h.DB.Node = c.node.ID
+	h.Ingest.LiveNodes = func(ctx context.Context) ([]string, error) { return store.LiveNodes(ctx, clusterStaleAfter) }
+	return h.addJob("requeue-orphans", "@every 5s", func(ctx context.Context) error {
+		_, err := h.Ingest.RequeueOrphans(ctx)
+		return err
+	})
+}
+
+// lease opens the lease of one cluster-wide task under this node.
+func (c *hubCluster) lease(name string) (*cluster.Leader, error) {
+	l := cluster.NewLeader(c.store, name, c.node.ID, clusterLeaseTTL)
+	if err := l.Open(context.Background()); err != nil {
+		return nil, err
+	}
+	c.leaders[name] = l
+	return l, nil
+}
+
+// leaseJobs has the node compete for every cluster-wide job's lease.
+func (h *Hub) leaseJobs() error {
+	c := h.cluster
+	if c == nil {
+		return nil
+	}
 	for _, job := range h.clusterJobs {
-		l := cluster.NewLeader(store, "job:"+job, c.node.ID, clusterLeaseTTL)
-		if err := l.Open(ctx); err != nil {
-			c.close()
+		if _, err := c.lease("job:" + job); err != nil {
 			return err
 		}
-		c.leaders[job] = l
 	}
-	h.cluster = c
-	h.Logger.Info("joined the cluster", "node", c.node.ID, "jobs", len(c.leaders), "lease_ttl", clusterLeaseTTL)
+	h.Logger.Info("joined the cluster", "node", c.node.ID, "leases", len(c.leaders), "lease_ttl", clusterLeaseTTL)
 	return nil
 }
 

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -114,3 +117,71 @@ func TestClusterJobRunsOncePerTick(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// Two daemons on one PostgreSQL and one bucket: a supplier sends 100
+// invoices to node A, both nodes ingest them, and A is killed (-9) while
+// they are being ingested: node B finishes them, none lost, none applied
+// twice.
+func TestClusterKillDuringIngest(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.New(t)
+	_, endpoint := mustFakeBucket(t, "clearway")
+	shared := fmt.Sprintf(`archive: {kind: s3, endpoint: %q, bucket: clearway, region: us-east-1, access_key_file: s3.access, secret_key_file: s3.secret, path_style: true}
+store: {driver: postgres, dsn: %q}
+`, endpoint, dsn)
+	nodes := []*demo{newDemo(t), newDemo(t)}
+	for _, d := range nodes {
+		os.WriteFile(filepath.Join(d.dir, "s3.access"), []byte("clearway\n"), 0o600)
+		os.WriteFile(filepath.Join(d.dir, "s3.secret"), []byte("clearway-secret\n"), 0o600)
+		d.writeConfig(t, shared)
+		d.withMappings(t, map[string]string{"invoice-csv.yaml": invoiceCSV}, "[invoice-csv]")
+	}
+	a, b := nodes[0], nodes[1]
+	da, db := a.start(t), b.start(t)
+
+	const files, lines = 100, 1000
+	src := t.TempDir()
+	var script strings.Builder
+	script.WriteString("-mkdir /inbox/invoices\n")
+	for i := range files {
+		var body strings.Builder
+		body.WriteString("Invoice,Line,HTS,Qty,BL,Container\n")
+		for l := 1; l <= lines; l++ {
+			fmt.Fprintf(&body, "INV-%03d,%d,8471.30.0100,%d,MAEU24%07d,MSKU7051237\n", i, l, l, i)
+		}
+		p := filepath.Join(src, fmt.Sprintf("INV-%03d.csv", i))
+		os.WriteFile(p, []byte(body.String()), 0o644)
+		fmt.Fprintf(&script, "put %s /inbox/invoices/\n", p)
+	}
+	if out, err := a.sftp(t, da.port, script.String()); err != nil {
+		t.Fatalf("sftp to node A: %v\n%s", err, out)
+	}
+	done := countState(b.journal(t), "done")
+	if done == files {
+		t.Fatalf("all %d files were ingested before node A could be killed: make them bigger", files)
+	}
+	da.cmd.Process.Kill()
+	t.Logf("node A killed with %d of %d files done", done, files)
+
+	journal := b.waitFiles(t, files, 3*time.Minute)
+	if n := countState(journal, "done"); n != files || len(journal) != files {
+		t.Fatalf("%d files journaled, %d done, want %d done:\n%s", len(journal), n, files, db.logs)
+	}
+	pg, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	var facts, ingests int
+	pg.QueryRow(`SELECT COUNT(*) FROM facts WHERE kind = 'invoice_line'`).Scan(&facts)
+	pg.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE entity = 'file' AND action = 'ingest'`).Scan(&ingests)
+	if facts != files*lines || ingests != files {
+		t.Errorf("%d invoice lines from %d ingests, want %d from %d", facts, ingests, files*lines, files)
+	}
+	if !strings.Contains(db.logs.String(), "taking up files a stopped process left half done") && done+countTakenBy(db.logs.String()) < files {
+		t.Logf("node B's log:\n%s", db.logs)
+	}
+}
+
+// countTakenBy counts the files a node's log says it ingested.
+func countTakenBy(logs string) int { return strings.Count(logs, `"msg":"file ingested"`) }

@@ -99,6 +99,9 @@ func (h *Hub) Open() error {
 	if n > 0 {
 		h.Logger.Info("rules changed; shipments re-assessed", "shipments", n)
 	}
+	if err := h.joinCluster(); err != nil {
+		return err
+	}
 	if err := h.Ingest.Open(); err != nil {
 		return err
 	}
@@ -116,7 +119,7 @@ func (h *Hub) Open() error {
 	if err := h.openCourier(); err != nil {
 		return err
 	}
-	if err := h.openCluster(); err != nil {
+	if err := h.leaseJobs(); err != nil {
 		return err
 	}
 	h.Scheduler.Start(context.Background())

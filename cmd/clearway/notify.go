@@ -82,6 +82,13 @@ func (h *Hub) openCourier() error {
 	for _, w := range n.Webhooks {
 		c.Webhooks[w.ID] = webhook.Endpoint{ID: w.ID, URL: w.URL, Secret: w.Secret}
 	}
+	if h.cluster != nil { // one node of a cluster delivers at a time
+		l, err := h.cluster.lease("courier")
+		if err != nil {
+			return err
+		}
+		c.Active = l.Held
+	}
 	if err := c.Open(); err != nil {
 		return err
 	}

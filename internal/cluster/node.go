@@ -188,3 +188,23 @@ func listNodes(ctx context.Context, tx *sql.Tx) ([]NodeRow, error) {
 	}
 	return nodes, nil
 }
+
+// LiveNodes lists the nodes seen within staleAfter and not gone, by the
+// database clock: those whose claims still count.
+func (s *Store) LiveNodes(ctx context.Context, staleAfter time.Duration) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM cluster_nodes
+		WHERE left_at IS NULL AND seen_at > now() - make_interval(secs => $1) ORDER BY id`, staleAfter.Seconds())
+	if err != nil {
+		return nil, fmt.Errorf("live nodes: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("live nodes: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -42,6 +42,10 @@ type Courier struct {
 	// Poll is how often the outbox is looked at (default 0.5s: an indexed
 	// query that finds nothing most of the time).
 	Poll time.Duration
+	// Active, when set, says whether this process delivers now: in a
+	// cluster, only the node holding the courier's lease does, so no
+	// notification goes out twice. Nil: always.
+	Active func() bool
 	// Delivered is told the outcome of each attempt (metrics); may be nil.
 	Delivered func(channel, outcome string)
 	Logger    *slog.Logger
@@ -117,6 +121,10 @@ func (c *Courier) loop(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-c.wake:
+		}
+		if c.Active != nil && !c.Active() {
+			t.Reset(c.Poll)
+			continue
 		}
 		if _, err := c.DeliverDue(ctx); err != nil && ctx.Err() == nil {
 			c.Logger.Error("deliver notifications", "error", err)

@@ -44,6 +44,9 @@ type Pipeline struct {
 	// Metrics counts settled files, their ingest time and ack latency;
 	// nil records nothing.
 	Metrics *metrics.Metrics
+	// LiveNodes, in a cluster, names the nodes whose claimed files are
+	// theirs to finish; nil: this daemon is alone, every file is its own.
+	LiveNodes func(context.Context) ([]string, error)
 
 	router atomic.Pointer[Router]
 	wake   chan struct{}
@@ -83,12 +86,8 @@ func (p *Pipeline) Open() error {
 	if p.AckRetryAfter <= 0 {
 		p.AckRetryAfter = defaultAckRetryAfter
 	}
-	n, err := p.DB.RequeueProcessing(context.Background())
-	if err != nil {
+	if _, err := p.RequeueOrphans(context.Background()); err != nil {
 		return err
-	}
-	if n > 0 {
-		p.Logger.Info("ingest: taking up files a restart interrupted", "files", n)
 	}
 	p.deliverAcks(context.Background(), sqlite.AckFilter{}) // those a crash kept from the outbox
 	p.wake = make(chan struct{}, 1)
@@ -96,6 +95,28 @@ func (p *Pipeline) Open() error {
 	p.wg.Add(1)
 	go p.run()
 	return nil
+}
+
+// RequeueOrphans puts back in the queue the files a crash left half
+// processed: all of them on a lone daemon (at start), in a cluster those
+// of nodes that are gone (at start, and on the cluster's schedule).
+func (p *Pipeline) RequeueOrphans(ctx context.Context) (int64, error) {
+	var live []string
+	if p.LiveNodes != nil {
+		var err error
+		if live, err = p.LiveNodes(ctx); err != nil {
+			return 0, err
+		}
+	}
+	n, err := p.DB.RequeueProcessing(ctx, live)
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		p.Logger.Info("ingest: taking up files a stopped process left half done", "files", n)
+		p.Wake()
+	}
+	return n, nil
 }
 
 // Close stops the worker after the file it is on.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -166,9 +167,9 @@ func (db *DB) ClaimNextFile(ctx context.Context) (*clearway.File, error) {
 	if db.postgres() {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	row := db.db.QueryRowContext(ctx, `UPDATE files SET state = 'processing', updated_at = ?
+	row := db.db.QueryRowContext(ctx, `UPDATE files SET state = 'processing', updated_at = ?, claimed_by = ?
 		WHERE id = (SELECT id FROM files WHERE state = 'received' ORDER BY id LIMIT 1`+lock+`) AND state = 'received'
-		RETURNING `+fileColumns, db.now())
+		RETURNING `+fileColumns, db.now(), db.Node)
 	f, err := scanFile(row)
 	if clearway.ErrorCode(err) == clearway.ENOTFOUND {
 		return nil, nil
@@ -179,7 +180,7 @@ func (db *DB) ClaimNextFile(ctx context.Context) (*clearway.File, error) {
 // ClaimFile moves one received file to processing; false when another
 // process already took it.
 func (db *DB) ClaimFile(ctx context.Context, id int64) (bool, error) {
-	res, err := db.db.ExecContext(ctx, `UPDATE files SET state = 'processing', updated_at = ? WHERE id = ? AND state = 'received'`, db.now(), id)
+	res, err := db.db.ExecContext(ctx, `UPDATE files SET state = 'processing', updated_at = ?, claimed_by = ? WHERE id = ? AND state = 'received'`, db.now(), db.Node, id)
 	if err != nil {
 		return false, fmt.Errorf("claim file %d: %w", id, err)
 	}
@@ -188,9 +189,16 @@ func (db *DB) ClaimFile(ctx context.Context, id int64) (bool, error) {
 }
 
 // RequeueProcessing puts files a crash left in processing back to received:
-// their writes were never committed, so they are simply done again.
-func (db *DB) RequeueProcessing(ctx context.Context) (int64, error) {
-	res, err := db.db.ExecContext(ctx, `UPDATE files SET state = 'received', updated_at = ? WHERE state = 'processing'`, db.now())
+// their writes were never committed, so they are simply done again. live
+// names the nodes of a cluster still at work, whose files stay theirs;
+// nil takes back every file (a lone daemon starting).
+func (db *DB) RequeueProcessing(ctx context.Context, live []string) (int64, error) {
+	list, _ := json.Marshal(live)
+	if live == nil {
+		list = []byte("[]")
+	}
+	res, err := db.db.ExecContext(ctx, `UPDATE files SET state = 'received', updated_at = ?, claimed_by = ''
+		WHERE state = 'processing' AND claimed_by NOT IN (`+db.jsonTexts("?")+`)`, db.now(), string(list))
 	if err != nil {
 		return 0, fmt.Errorf("requeue files: %w", err)
 	}

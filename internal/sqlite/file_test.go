@@ -155,3 +155,33 @@ func TestClaimNextFileConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// In a cluster, the files of a node that is gone go back in the queue;
+// those of a live node stay its own. Alone, a daemon takes back all.
+func TestRequeueProcessingOfGoneNodes(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	claim := func(node string) int64 {
+		f := &clearway.File{Partner: "acme", Channel: clearway.ChannelSFTP, Name: "inbox/" + node + ".csv", Size: 1, SHA256: strings.Repeat("ef", 32)}
+		if err := db.CreateFile(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+		db.Node = node
+		if ok, err := db.ClaimFile(ctx, f.ID); !ok || err != nil {
+			t.Fatalf("claim as %s: %v %v", node, ok, err)
+		}
+		return f.ID
+	}
+	a, b := claim("node-a"), claim("node-b")
+	if n, err := db.RequeueProcessing(ctx, []string{"node-a"}); err != nil || n != 1 {
+		t.Fatalf("requeue with node-a alive: %d, %v; want node-b's one file", n, err)
+	}
+	for id, want := range map[int64]clearway.FileState{a: clearway.FileProcessing, b: clearway.FileReceived} {
+		if f, _ := db.FindFileByID(ctx, id); f.State != want {
+			t.Errorf("file %d: %s, want %s", id, f.State, want)
+		}
+	}
+	if n, _ := db.RequeueProcessing(ctx, nil); n != 1 {
+		t.Errorf("alone, a daemon takes back %d files, want node-a's", n)
+	}
+}

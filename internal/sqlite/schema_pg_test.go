@@ -51,6 +51,7 @@ func TestPostgresSchemaMatchesSQLite(t *testing.T) {
 
 var (
 	createTable = regexp.MustCompile(`(?s)^\s*(?:--[^\n]*\n\s*)*CREATE TABLE (\w+) \((.*)\)\s*$`)
+	addColumn   = regexp.MustCompile(`ALTER TABLE (\w+) ADD COLUMN ("?\w+"?) `)
 	columnLine  = regexp.MustCompile(`^\s*("?\w+"?)\s+(BIGINT|TEXT|BYTEA|DOUBLE PRECISION)\b`)
 )
 
@@ -74,6 +75,9 @@ func postgresColumns(t *testing.T) map[string][]string {
 					}
 				}
 			}
+		}
+		for _, m := range addColumn.FindAllStringSubmatch(string(body), -1) {
+			out[m[1]] = append(out[m[1]], strings.Trim(m[2], `"`))
 		}
 	}
 	if len(out) == 0 {

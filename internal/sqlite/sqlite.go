@@ -57,6 +57,8 @@ type DB struct {
 	// (at DSN).
 	Dialect string
 	DSN     string
+	// Node names this process in a cluster; it marks the files it claims.
+	Node string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 	// Rules are re-run on a shipment whenever its facts change; nil means
