@@ -4,6 +4,7 @@
 package archive
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -34,6 +35,8 @@ type Store interface {
 	Remove(sum string) error
 	// Describe names the object for people (logs, journal messages).
 	Describe(sum string) string
+	// Ping checks the archive answers now (/healthz).
+	Ping(ctx context.Context) error
 	// TempDir is a local folder for spooling bytes before PutFile: for the
 	// local archive it shares the archive's filesystem, so PutFile is a
 	// hard link.
@@ -239,3 +242,9 @@ func syncDir(dir string) error {
 // SyncDir fsyncs a directory; exported for the intake, which renames files
 // into partner folders and must make those renames durable too.
 func SyncDir(dir string) error { return syncDir(dir) }
+
+// Ping checks the archive folder is there.
+func (a *Archive) Ping(context.Context) error {
+	_, err := os.Stat(a.Root)
+	return err
+}

@@ -232,3 +232,12 @@ func (o objectInfo) Mode() fs.FileMode  { return 0o440 }
 func (o objectInfo) ModTime() time.Time { return o.info.LastModified }
 func (o objectInfo) IsDir() bool        { return false }
 func (o objectInfo) Sys() any           { return nil }
+
+// Ping checks the bucket answers now.
+func (s *S3) Ping(ctx context.Context) error {
+	ok, err := s.client.BucketExists(ctx, s.Bucket)
+	if err == nil && !ok {
+		err = fmt.Errorf("bucket %s is gone", s.Bucket)
+	}
+	return err
+}

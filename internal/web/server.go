@@ -271,10 +271,26 @@ func (s *Server) routes() http.Handler {
 
 // healthz answers 200 while the store answers; it needs no session.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	if err := s.DB.Ping(r.Context()); err != nil {
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-		return
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	db, arc := "ok", "ok"
+	if err := s.DB.Ping(ctx); err != nil {
+		db = "unavailable"
+	}
+	if s.Archive != nil {
+		if err := s.Archive.Ping(ctx); err != nil {
+			arc = "unavailable"
+		}
+	}
+	// A load balancer reads the status; people and scripts the lines.
+	status := http.StatusOK
+	if db != "ok" || arc != "ok" {
+		status = http.StatusServiceUnavailable
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "database: %s\narchive: %s\n", db, arc)
+	if status == http.StatusOK {
+		w.Write([]byte("ok\n"))
+	}
 }

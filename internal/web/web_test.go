@@ -1,13 +1,16 @@
 package web
 
 import (
+	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/clearway/clearway/internal/account"
+	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/defender"
 )
@@ -25,6 +28,19 @@ func TestOpenHealthz(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("healthz: got %d, want 200", resp.StatusCode)
+	}
+	// Without its archive the node says so, and the load balancer skips it.
+	root := e.srv.Archive.(*archive.Archive).Root
+	os.Rename(root, root+".away")
+	resp, err = http.Get("http://" + s.Addr().String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	os.Rename(root+".away", root)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "archive: unavailable") || !strings.Contains(string(body), "database: ok") {
+		t.Errorf("healthz without the archive: %d %q", resp.StatusCode, body)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
