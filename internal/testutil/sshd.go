@@ -37,7 +37,7 @@ type SSHD struct {
 	Root string
 
 	cmd  *exec.Cmd
-	log  *lockedBuffer
+	log  *LockedBuffer
 	done chan struct{}
 }
 
@@ -71,7 +71,7 @@ func StartSSHD(tb testing.TB) *SSHD {
 	// A port can be taken between choosing and binding it: try a few.
 	var s *SSHD
 	for attempt := 0; ; attempt++ {
-		port, err := freePort()
+		port, err := FreePort()
 		if err != nil {
 			tb.Fatalf("pick a port for sshd: %v", err)
 		}
@@ -145,7 +145,7 @@ func sshdConfig(port, dir, hostKey, authorized, root string) string {
 
 // start runs sshd in the foreground and waits until it accepts connections.
 func (s *SSHD) start(bin, conf string) error {
-	s.log = &lockedBuffer{}
+	s.log = &LockedBuffer{}
 	s.cmd = exec.Command(bin, "-D", "-e", "-f", conf) // sshd re-executes itself: bin must be absolute
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -192,8 +192,8 @@ func (s *SSHD) stop() {
 	}
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (string, error) {
+// FreePort returns a loopback port that was free a moment ago.
+func FreePort() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -203,19 +203,19 @@ func freePort() (string, error) {
 	return port, err
 }
 
-// lockedBuffer collects a process's output for reading while it runs.
-type lockedBuffer struct {
+// LockedBuffer collects a process's output for reading while it runs.
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -14,11 +13,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/clearway/clearway/internal/testutil"
 )
 
 // superuser is the cluster's bootstrap superuser (initdb -U).
@@ -34,7 +34,7 @@ type server struct {
 	dir  string // temp folder: data/ and the unix socket
 	port string
 	cmd  *exec.Cmd
-	log  *lockedBuffer
+	log  *testutil.LockedBuffer
 	done chan struct{}
 }
 
@@ -116,12 +116,12 @@ func initdb(bin, dir string, cred *syscall.Credential) error {
 // launch starts postgres on a free port and waits until it takes
 // connections.
 func (s *server) launch(bin string, cred *syscall.Credential) error {
-	port, err := freePort()
+	port, err := testutil.FreePort()
 	if err != nil {
 		return fmt.Errorf("pick a port for postgres: %w", err)
 	}
 	s.port = port
-	s.log = &lockedBuffer{}
+	s.log = &testutil.LockedBuffer{}
 	s.cmd = exec.Command(bin, "-D", filepath.Join(s.dir, "data"),
 		"-h", "127.0.0.1", "-p", port, "-k", s.dir,
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
@@ -249,33 +249,4 @@ func postmasterPID(path string) int {
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(sc.Text()))
 	return pid
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	return port, err
-}
-
-// lockedBuffer collects a process's output for reading while it runs.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
