@@ -95,6 +95,11 @@ func TestBrowserMappingChange(t *testing.T) {
 	if string(live) != replayV2 {
 		t.Fatalf("mappings_dir holds:\n%s", live)
 	}
+	b.open("/mappings")
+	browser.Screenshot(t, b.ctx, shots, "mappings")
+	if !strings.Contains(b.text(), "replay-invoice") || !strings.Contains(b.text(), "Approved") {
+		t.Errorf("the mappings page:\n%.1500s", b.text())
+	}
 	hist, _, _ := d.clearway(t, "mapping", "history", "replay-invoice")
 	if !strings.Contains(hist, "proposal "+id[1]+" approved by bob") {
 		t.Errorf("history:\n%s", hist)
