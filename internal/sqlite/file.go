@@ -252,7 +252,10 @@ func (db *DB) FailAttempt(ctx context.Context, id int64, errText string, max int
 	err := db.db.QueryRowContext(ctx, `UPDATE files SET attempts = attempts + 1,
 		state = CASE WHEN attempts + 1 >= ? THEN 'rejected' ELSE 'received' END,
 		error = CASE WHEN attempts + 1 >= ? THEN ? ELSE error END, updated_at = ?
-		WHERE id = ? RETURNING state`, max, max, errText, db.now(), id).Scan(&state)
+		WHERE id = ? AND (? = '' OR claimed_by = ?) RETURNING state`, max, max, errText, db.now(), id, db.Node, db.Node).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // another node took the file back meanwhile: it is that node's now
+	}
 	if err != nil {
 		return false, fmt.Errorf("record failure of file %d: %w", id, err)
 	}

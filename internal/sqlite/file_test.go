@@ -185,3 +185,42 @@ func TestRequeueProcessingOfGoneNodes(t *testing.T) {
 		t.Errorf("alone, a daemon takes back %d files, want node-a's", n)
 	}
 }
+
+// A node paused past its heartbeats loses its file to another node: its
+// late commit is refused, and its failure does not disturb the new owner.
+func TestLateCommitOfATakenFile(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	f := &clearway.File{Partner: "acme", Channel: clearway.ChannelSFTP, Name: "inbox/x.csv", Size: 1, SHA256: strings.Repeat("aa", 32)}
+	if err := db.CreateFile(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	db.Node = "node-a"
+	db.ClaimFile(ctx, f.ID)
+	late, err := db.BeginIngest(ctx, f, "m", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	late.Rollback() // node-a pauses; its transaction is not open meanwhile
+	if n, _ := db.RequeueProcessing(ctx, []string{"node-b"}); n != 1 {
+		t.Fatal("node-a's file was not taken back")
+	}
+	db.Node = "node-b"
+	if ok, _ := db.ClaimFile(ctx, f.ID); !ok {
+		t.Fatal("node-b could not claim it")
+	}
+	db.Node = "node-a"
+	in, err := db.BeginIngest(ctx, f, "m", "h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Commit(0); err == nil || !strings.Contains(err.Error(), "another node took it back") {
+		t.Errorf("node-a's late commit: %v", err)
+	}
+	if setAside, err := db.FailAttempt(ctx, f.ID, "late", 1); setAside || err != nil {
+		t.Errorf("node-a's failure set the file aside: %v %v", setAside, err)
+	}
+	if got, _ := db.FindFileByID(ctx, f.ID); got.State != clearway.FileProcessing {
+		t.Errorf("node-b's file is %s now, want still processing", got.State)
+	}
+}

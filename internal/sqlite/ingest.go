@@ -137,9 +137,15 @@ func (in *Ingest) Commit(records int) (err error) {
 		return err
 	}
 	summary, _ := json.Marshal(in.Stats)
-	if _, err := in.tx.ExecContext(in.ctx, `UPDATE files SET state = 'done', error = '', mapping = ?, mapping_hash = ?, records = ?, updated_at = ? WHERE id = ?`,
-		in.mapping, in.hash, records, in.now, in.file.ID); err != nil {
+	// In a cluster the file must still be this node's: one paused past
+	// its heartbeats may have had it taken back and done by another.
+	res, err := in.tx.ExecContext(in.ctx, `UPDATE files SET state = 'done', error = '', mapping = ?, mapping_hash = ?, records = ?, updated_at = ?
+		WHERE id = ? AND (? = '' OR claimed_by = ?)`, in.mapping, in.hash, records, in.now, in.file.ID, in.db.Node, in.db.Node)
+	if err != nil {
 		return fmt.Errorf("finish file %d: %w", in.file.ID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("finish file %d: another node took it back while this one was paused; its work is dropped", in.file.ID)
 	}
 	if err := in.audit("file", in.file.ID, "ingest", nil, summary); err != nil {
 		return err
