@@ -14,6 +14,7 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/testutil/pgtest"
 )
 
 // poCSV is an ERP export in the shipped erp-po-csv layout: 20 lines a PO.
@@ -30,6 +31,15 @@ func poCSV(lines int) []byte {
 // BenchmarkIngestPO maps and applies a PO export to a real SQLite file, end
 // to end from the journal (the archive read included).
 func BenchmarkIngestPO(b *testing.B) {
+	benchIngestPO(b, func(dir string) *sqlite.DB { return sqlite.NewDB(filepath.Join(dir, "clearway.db")) })
+}
+
+// BenchmarkIngestPOPostgres is BenchmarkIngestPO on a throwaway PostgreSQL.
+func BenchmarkIngestPOPostgres(b *testing.B) {
+	benchIngestPO(b, func(string) *sqlite.DB { return sqlite.NewPostgres(pgtest.New(b)) })
+}
+
+func benchIngestPO(b *testing.B, store func(dir string) *sqlite.DB) {
 	const lines = 100_000
 	m, err := mapping.Load("../../mappings/erp-po-csv.yaml")
 	if err != nil {
@@ -41,7 +51,7 @@ func BenchmarkIngestPO(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		dir := b.TempDir()
-		db := sqlite.NewDB(filepath.Join(dir, "clearway.db"))
+		db := store(dir)
 		if err := db.Open(); err != nil {
 			b.Fatal(err)
 		}
