@@ -110,7 +110,7 @@ func (c *MappingChangeCommand) propose(ctx context.Context, desk *mapchange.Desk
 	}
 	replay.WriteSummary(c.Stderr, trial.Summary, false)
 	fmt.Fprintln(c.Stderr)
-	return desk.Propose(ctx, "", content, login, role, note, trial)
+	return desk.Propose(ctx, m, login, role, note, trial)
 }
 
 func (c *MappingChangeCommand) printStatus(p *sqlite.MappingProposal, policy string) error {

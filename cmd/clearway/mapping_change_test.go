@@ -120,6 +120,7 @@ func TestBrowserMappingChange(t *testing.T) {
 	b = &tab{t: t, ctx: browser.New(t), base: b.base}
 	b.login("bob")
 	b.open("/files?state=rejected")
+	browser.Screenshot(t, b.ctx, shots, "files-rerun")
 	b.do("dry run", chromedp.SetValue(chromedp.CSS("#rerun-partner"), "acme"), chromedp.Click(chromedp.CSS("#rerun-try")),
 		chromedp.WaitVisible(chromedp.CSS("#apply")))
 	if !strings.Contains(b.text(), "newly accepted") || !strings.Contains(b.text(), "A dry run: nothing was written") {

@@ -225,10 +225,10 @@ func (o *replayOutput) finish(sum *replay.Summary, applied bool) error {
 	if err != nil {
 		return err
 	}
-	head := "\n]"
+	head := "\n]" // closes the list file() opened
 	if o.n == 0 {
 		head = `{"files": [`
 	}
-	_, err = fmt.Fprintf(o.w, "%s, \"applied\": %t, \"summary\": %s}\n", head+"", applied, b)
+	_, err = fmt.Fprintf(o.w, "%s, \"applied\": %t, \"summary\": %s}\n", head, applied, b)
 	return err
 }

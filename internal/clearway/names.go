@@ -29,3 +29,12 @@ func Unfinished(name string) bool {
 	}
 	return false
 }
+
+// ShortHash is a SHA-256 (a mapping version, an archived file) as people
+// quote it: its first 12 hex digits.
+func ShortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}

@@ -224,22 +224,15 @@ func (p *Pipeline) process(ctx context.Context, f *clearway.File) (*Outcome, err
 	if err != nil {
 		return nil, err
 	}
-	// Mapping runs here while the records are stored on the applier's
-	// goroutine: the two overlap on a multi-core machine.
-	a := startApplier(tx)
-	res, err := m.Run(mapping.Input{Name: f.Name, R: src}, a.emit)
-	if aerr := a.finish(); aerr != nil {
-		err = aerr // the store's failure stopped the mapping
-	}
-	storeErrs := a.storeErrs
+	res, refused, err := mapInto(tx, f, m, src, nil)
 	out.Result = res
 	if err != nil {
 		tx.Rollback()
 		return nil, err
 	}
-	if res.Rejected || len(storeErrs) > 0 || (len(res.Errors) > 0 && res.Records == 0) {
+	if refused != nil {
 		tx.Rollback()
-		out.Errors = append(res.Errors, storeErrs...)
+		out.Errors = refused
 		if err := p.reject(ctx, out, m.Name); err != nil {
 			return nil, err
 		}
@@ -293,6 +286,34 @@ func (p *Pipeline) isArchived(f *clearway.File, visible string, vi os.FileInfo) 
 		return false
 	}
 	return vi.Size() == f.Size && sha256File(visible) == f.SHA256
+}
+
+// mapInto runs mapping m over a file's bytes into its transaction. The
+// mapping runs here while the records are stored on the applier's
+// goroutine: the two overlap on a multi-core machine. refused, when not
+// nil, says why the file is rejected (the mapping's or the store's
+// errors); err is an internal failure. counter, when set, counts records.
+func mapInto(tx *sqlite.Ingest, f *clearway.File, m *mapping.Mapping, src io.Reader, counter *atomic.Int64) (res *mapping.Result, refused []*mapping.InputError, err error) {
+	a := startApplier(tx)
+	emit := a.emit
+	if counter != nil {
+		emit = func(r *mapping.Record) error {
+			counter.Add(1)
+			return a.emit(r)
+		}
+	}
+	res, err = m.Run(mapping.Input{Name: f.Name, R: src}, emit)
+	if aerr := a.finish(); aerr != nil {
+		err = aerr // the store's failure stopped the mapping
+	}
+	if err != nil {
+		return res, nil, err
+	}
+	if res.Rejected || len(a.storeErrs) > 0 || (len(res.Errors) > 0 && res.Records == 0) {
+		// Never nil: a file refused without a message is refused all the same.
+		return res, append(append([]*mapping.InputError{}, res.Errors...), a.storeErrs...), nil
+	}
+	return res, nil, nil
 }
 
 func sha256File(path string) string {

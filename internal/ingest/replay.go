@@ -105,24 +105,13 @@ func (p *Pipeline) Replay(ctx context.Context, f sqlite.ReplayFile, m *mapping.M
 // The outcome is rejected when the mapping (or the store) refuses the file.
 func (p *Pipeline) replayRecords(tx *sqlite.Ingest, f sqlite.ReplayFile, m *mapping.Mapping, src io.Reader, counter *atomic.Int64) (*Outcome, error) {
 	out := &Outcome{File: f.File, Mapping: m.Name}
-	a := startApplier(tx)
-	emit := a.emit
-	if counter != nil {
-		emit = func(r *mapping.Record) error {
-			counter.Add(1)
-			return a.emit(r)
-		}
-	}
-	res, err := m.Run(mapping.Input{Name: f.Name, R: src}, emit)
-	if aerr := a.finish(); aerr != nil {
-		err = aerr
-	}
+	res, refused, err := mapInto(tx, f.File, m, src, counter)
 	if err != nil {
 		return nil, err
 	}
 	out.Result, out.Records, out.Errors = res, res.Records, res.Errors
-	if res.Rejected || len(a.storeErrs) > 0 || (len(res.Errors) > 0 && res.Records == 0) {
-		out.State, out.Errors = clearway.FileRejected, append(res.Errors, a.storeErrs...)
+	if refused != nil {
+		out.State, out.Errors = clearway.FileRejected, refused
 		return out, nil
 	}
 	out.State = clearway.FileDone
@@ -196,7 +185,7 @@ func RenderAccepted(f *clearway.File, res *replay.File, now time.Time) []byte {
 	fmt.Fprintf(&b, "Accepted after correction. Nothing to resend.\n\n")
 	fmt.Fprintf(&b, "File:      /%s\n", f.Name)
 	fmt.Fprintf(&b, "Received:  %s (reference %d)\n", f.ReceivedAt.UTC().Format(time.RFC1123), f.ID)
-	fmt.Fprintf(&b, "Accepted:  %s, read again as %s (version %s)\n", now.UTC().Format(time.RFC1123), res.Mapping, short(res.MappingAfter))
+	fmt.Fprintf(&b, "Accepted:  %s, read again as %s (version %s)\n", now.UTC().Format(time.RFC1123), res.Mapping, clearway.ShortHash(res.MappingAfter))
 	fmt.Fprintf(&b, "\nThe hub's mapping was corrected and your file was read again from the copy kept when it\n")
 	fmt.Fprintf(&b, "arrived. Its earlier rejection report no longer applies.\n")
 	return b.Bytes()
@@ -217,11 +206,4 @@ func errorTexts(errs []*mapping.InputError) []string {
 		out = append(out, e.Error())
 	}
 	return out
-}
-
-func short(hash string) string {
-	if len(hash) > 12 {
-		return hash[:12]
-	}
-	return hash
 }

@@ -37,9 +37,10 @@ type ReplayRun struct {
 	Starting func(i, n int, f sqlite.ReplayFile)
 }
 
-// Run replays files in order and hands each result to each; it stops at
-// the first internal error.
-func (r *ReplayRun) Run(ctx context.Context, files []sqlite.ReplayFile, each func(*replay.File) error) (*replay.Summary, error) {
+// Pick keeps the files the run's mapping reads (all when it names none),
+// each with the mapping that reads it now (nil when none does: Replay
+// says why).
+func (r *ReplayRun) Pick(files []sqlite.ReplayFile) ([]sqlite.ReplayFile, []*mapping.Mapping) {
 	router := r.Pipeline.Router()
 	name := r.Mapping
 	if r.With != nil {
@@ -56,8 +57,15 @@ func (r *ReplayRun) Run(ctx context.Context, files []sqlite.ReplayFile, each fun
 			continue
 		}
 		picked = append(picked, f)
-		routed = append(routed, m) // nil when no mapping reads it: Replay says why
+		routed = append(routed, m)
 	}
+	return picked, routed
+}
+
+// Run replays files in order and hands each result to each; it stops at
+// the first internal error.
+func (r *ReplayRun) Run(ctx context.Context, files []sqlite.ReplayFile, each func(*replay.File) error) (*replay.Summary, error) {
+	picked, routed := r.Pick(files)
 	if r.Last > 0 && len(picked) > r.Last {
 		picked, routed = picked[len(picked)-r.Last:], routed[len(routed)-r.Last:]
 	}

@@ -9,11 +9,13 @@ package mapchange
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/clearway/clearway/internal/atomicfile"
@@ -79,17 +81,45 @@ type Trial struct {
 // Try replays, without writing, the last n archived files of partner
 // ("" any) that the version's mapping reads.
 func (d *Desk) Try(ctx context.Context, m *mapping.Mapping, partner string, n int) (*Trial, error) {
-	files, err := d.DB.ReplayFiles(ctx, sqlite.ReplaySelection{Partner: partner})
+	t := &Trial{Partner: partner, Last: n, Files: []*replay.File{}}
+	run := &ingest.ReplayRun{Pipeline: d.Pipeline, With: m, Last: n, Options: ingest.ReplayOptions{Limit: 25}}
+	files, err := d.latestRead(ctx, run, partner, n)
 	if err != nil {
 		return nil, err
 	}
-	t := &Trial{Partner: partner, Last: n, Files: []*replay.File{}}
-	run := &ingest.ReplayRun{Pipeline: d.Pipeline, With: m, Last: n, Options: ingest.ReplayOptions{Limit: 25}}
 	t.Summary, err = run.Run(ctx, files, func(f *replay.File) error {
 		t.Files = append(t.Files, f)
 		return nil
 	})
 	return t, err
+}
+
+// latestRead finds the last n journal entries of partner the run's
+// mapping reads, a page of the newest at a time: a busy journal is not
+// read whole for a trial of ten files.
+func (d *Desk) latestRead(ctx context.Context, run *ingest.ReplayRun, partner string, n int) ([]sqlite.ReplayFile, error) {
+	if n <= 0 { // every one
+		return d.DB.ReplayFiles(ctx, sqlite.ReplaySelection{Partner: partner})
+	}
+	const page = 500
+	var found []sqlite.ReplayFile // newest first
+	for before := int64(0); len(found) < n; {
+		files, err := d.DB.ReplayFiles(ctx, sqlite.ReplaySelection{Partner: partner, Newest: page, Before: before})
+		if err != nil || len(files) == 0 {
+			return reversed(found), err
+		}
+		picked, _ := run.Pick(files)
+		for i := len(picked) - 1; i >= 0 && len(found) < n; i-- {
+			found = append(found, picked[i])
+		}
+		before = files[0].ID
+	}
+	return reversed(found), nil
+}
+
+func reversed(files []sqlite.ReplayFile) []sqlite.ReplayFile {
+	slices.Reverse(files)
+	return files
 }
 
 // Active returns the mapping versions in use, by name.
@@ -103,16 +133,12 @@ func (d *Desk) ChangePolicy() string {
 	return d.Policy
 }
 
-// Propose records a version of mapping name ("" for a new mapping) by a
-// user (login, role), with the trial shown when it was submitted. Under
+// Propose records a version Check compiled, by a user (login, role), with
+// the trial shown when it was submitted. Under
 // governance.mapping_changes: direct it goes live at once.
-func (d *Desk) Propose(ctx context.Context, name string, content []byte, login, role, note string, trial *Trial) (*sqlite.MappingProposal, error) {
+func (d *Desk) Propose(ctx context.Context, m *mapping.Mapping, login, role, note string, trial *Trial) (*sqlite.MappingProposal, error) {
 	if err := governance.MayPropose(role); err != nil {
 		return nil, clearway.Errorf(clearway.EFORBIDDEN, "%s", err)
-	}
-	m, err := d.Check(name, "", content)
-	if err != nil {
-		return nil, err
 	}
 	base, err := d.DB.ActiveMappingHash(ctx, m.Name)
 	if err != nil {
@@ -126,7 +152,7 @@ func (d *Desk) Propose(ctx context.Context, name string, content []byte, login, 
 		trialJSON, _ = json.Marshal(trial)
 	}
 	id, err := d.DB.ProposeMapping(ctx, sqlite.MappingProposal{Name: m.Name, File: m.File, BaseHash: base, Hash: m.Hash,
-		Note: note, ProposedBy: login, Trial: string(trialJSON), Content: content})
+		Note: note, ProposedBy: login, Trial: string(trialJSON), Content: m.Source})
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +208,7 @@ func (d *Desk) stillCurrent(ctx context.Context, p *sqlite.MappingProposal) erro
 	}
 	if active != p.BaseHash {
 		return clearway.Errorf(clearway.ECONFLICT, "%s changed since proposal %d was made (version %s is active now, it edits %s): propose the change again on the active version",
-			p.Name, p.ID, short(active), short(p.BaseHash))
+			p.Name, p.ID, cmp.Or(clearway.ShortHash(active), "(none)"), cmp.Or(clearway.ShortHash(p.BaseHash), "(none)"))
 	}
 	if _, err := mapping.Parse(p.Content, p.File); err != nil {
 		return clearway.Errorf(clearway.EINVALID, "%s", err)
@@ -230,14 +256,4 @@ func (d *Desk) log() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return d.Logger
-}
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	if h == "" {
-		return "(none)"
-	}
-	return h
 }

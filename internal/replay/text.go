@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/validate"
 )
 
@@ -132,16 +133,9 @@ func WriteSummary(w io.Writer, s *Summary, applied bool) error {
 
 func versionMove(before, after string) string {
 	if before == after || before == "" {
-		return short(after)
+		return clearway.ShortHash(after)
 	}
-	return short(before) + " → " + short(after)
-}
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	return h
+	return clearway.ShortHash(before) + " → " + clearway.ShortHash(after)
 }
 
 func orNone(s string) string {

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
-	"regexp"
 	"strings"
 )
 
@@ -30,29 +28,13 @@ func CopyStore(ctx context.Context, src, dst *DB, batch int, progress CopyProgre
 	if err := dst.beginCopy(ctx); err != nil {
 		return err
 	}
-	for _, table := range copyOrder() {
+	for _, table := range pgTables {
 		if err := copyTable(ctx, src, dst, table, batch, progress); err != nil {
 			return fmt.Errorf("copy %s: %w", table, err)
 		}
 	}
 	return dst.finishCopy(ctx)
 }
-
-// copyOrder lists the tables parents first: the order of the PostgreSQL
-// schema, which creates a table after those it refers to.
-func copyOrder() []string {
-	var out []string
-	names, _ := fs.Glob(pgMigrationFS, "migrations_pg/*.sql")
-	for _, name := range names {
-		body, _ := fs.ReadFile(pgMigrationFS, name)
-		for _, m := range tableName.FindAllStringSubmatch(string(body), -1) {
-			out = append(out, m[1])
-		}
-	}
-	return out
-}
-
-var tableName = regexp.MustCompile(`(?m)^CREATE TABLE (\w+) \(`)
 
 // beginCopy makes the progress table, and refuses a target that holds a
 // store already (files journaled) unless it is this copy's.
@@ -78,20 +60,20 @@ func copyTable(ctx context.Context, src, dst *DB, table string, batch int, progr
 	if err != nil || done {
 		return err
 	}
-	cols, err := src.columns(ctx, table)
+	cols, pk, err := src.columns(ctx, table)
 	if err != nil {
 		return err
 	}
 	key := "rowid"
 	if !src.hasRowID(ctx, table) {
-		key = "" // by position
+		key = "" // by position in primary key order
 	}
 	var total int64
 	if err := src.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+table+`"`).Scan(&total); err != nil {
 		return err
 	}
 	for {
-		rows, next, err := src.readBatch(ctx, table, cols, key, last, batch)
+		rows, next, err := src.readBatch(ctx, table, cols, pk, key, last, batch)
 		if err != nil {
 			return err
 		}
@@ -120,25 +102,36 @@ func (db *DB) copyState(ctx context.Context, table string) (last, copied int64, 
 	return last, copied, d == 1, err
 }
 
-// columns are a table's column names, quoted.
-func (db *DB) columns(ctx context.Context, table string) ([]string, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, table)
+// columns are a table's column names and those of its primary key (in
+// key order), quoted.
+func (db *DB) columns(ctx context.Context, table string) (cols, pk []string, err error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT name, pk FROM pragma_table_info(?) ORDER BY cid`, table)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	var out []string
+	keyed := map[int]string{}
 	for rows.Next() {
 		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
+		var k int
+		if err := rows.Scan(&c, &k); err != nil {
+			return nil, nil, err
 		}
-		out = append(out, `"`+c+`"`)
+		cols = append(cols, `"`+c+`"`)
+		if k > 0 {
+			keyed[k] = `"` + c + `"`
+		}
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("table %s not in the source store", table)
+	if len(cols) == 0 {
+		return nil, nil, fmt.Errorf("table %s not in the source store", table)
 	}
-	return out, rows.Err()
+	for k := 1; k <= len(keyed); k++ {
+		pk = append(pk, keyed[k])
+	}
+	if len(pk) == 0 {
+		pk = cols
+	}
+	return cols, pk, rows.Err()
 }
 
 // hasRowID reports whether an SQLite table has a rowid (not WITHOUT ROWID).
@@ -148,13 +141,14 @@ func (db *DB) hasRowID(ctx context.Context, table string) bool {
 	return !strings.Contains(strings.ToUpper(ddl), "WITHOUT ROWID")
 }
 
-// readBatch reads up to n rows after key last (rowid, or the position when
-// key is ""), and returns them with the key to resume after.
-func (db *DB) readBatch(ctx context.Context, table string, cols []string, key string, last int64, n int) ([][]any, int64, error) {
+// readBatch reads up to n rows after key last (rowid, or the position in
+// primary key order when key is ""), and returns them with the key to
+// resume after.
+func (db *DB) readBatch(ctx context.Context, table string, cols, pk []string, key string, last int64, n int) ([][]any, int64, error) {
 	q := `SELECT rowid, ` + strings.Join(cols, ", ") + ` FROM "` + table + `" WHERE rowid > ? ORDER BY rowid LIMIT ?`
 	args := []any{last, n}
 	if key == "" {
-		q = `SELECT 0, ` + strings.Join(cols, ", ") + ` FROM "` + table + `" ORDER BY ` + strings.Join(cols, ", ") + ` LIMIT ? OFFSET ?`
+		q = `SELECT 0, ` + strings.Join(cols, ", ") + ` FROM "` + table + `" ORDER BY ` + strings.Join(pk, ", ") + ` LIMIT ? OFFSET ?`
 		args = []any{n, last}
 	}
 	rows, err := db.db.QueryContext(ctx, q, args...)
@@ -210,7 +204,10 @@ func (db *DB) writeBatch(ctx context.Context, table string, cols []string, rows 
 
 // finishCopy moves every identity sequence past the ids copied.
 func (db *DB) finishCopy(ctx context.Context) error {
-	for table := range idTables {
+	for _, table := range pgTables {
+		if !idTables[table] {
+			continue
+		}
 		if _, err := db.db.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM "`+table+`"), 1))`); err != nil {
 			return fmt.Errorf("copy store: sequence of %s: %w", table, err)
 		}

@@ -115,27 +115,20 @@ func (in *Ingest) Rollback() {
 // Commit records the file as done with the audit summary, re-runs the
 // rules on every shipment the file touched, and commits. When it fails,
 // nothing of the file was applied.
-func (in *Ingest) Commit(records int) (err error) {
-	defer func() {
-		if err != nil {
-			in.Rollback()
-			return
+func (in *Ingest) Commit(records int) error {
+	return in.commitWith(fmt.Sprintf("file %d", in.file.ID), func() error {
+		if err := in.storePending(); err != nil {
+			return err
 		}
-		in.closeStmts()
-		in.conn.Close()
-	}()
-	if err := in.flush(); err != nil {
-		return err
-	}
-	if err := in.replacePackingLists(); err != nil {
-		return err
-	}
-	if err := in.touchPOShipments(); err != nil {
-		return err
-	}
-	if err := in.assessTouched(); err != nil {
-		return err
-	}
+		if err := in.assessTouched(); err != nil {
+			return err
+		}
+		return in.markDone(records)
+	})
+}
+
+// markDone records the file as done, with its audit summary.
+func (in *Ingest) markDone(records int) error {
 	summary, _ := json.Marshal(in.Stats)
 	// In a cluster the file must still be this node's: one paused past
 	// its heartbeats may have had it taken back and done by another.
@@ -147,11 +140,41 @@ func (in *Ingest) Commit(records int) (err error) {
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return fmt.Errorf("finish file %d: another node took it back while this one was paused; its work is dropped", in.file.ID)
 	}
-	if err := in.audit("file", in.file.ID, "ingest", nil, summary); err != nil {
+	return in.audit("file", in.file.ID, "ingest", nil, summary)
+}
+
+// storePending writes what the file's records left queued: the last batch
+// of lines, packing lists sent whole, lines a replayed file no longer has,
+// and the shipments carrying the purchase orders it wrote.
+func (in *Ingest) storePending() error {
+	if err := in.flush(); err != nil {
+		return err
+	}
+	if err := in.replacePackingLists(); err != nil {
+		return err
+	}
+	if err := in.removeUnseen(); err != nil {
+		return err
+	}
+	return in.touchPOShipments()
+}
+
+// commitWith runs the last writes of the file's transaction (what names
+// them in an error) and commits; when anything fails, nothing was applied.
+func (in *Ingest) commitWith(what string, last func() error) (err error) {
+	defer func() {
+		if err != nil {
+			in.Rollback()
+			return
+		}
+		in.closeStmts()
+		in.conn.Close()
+	}()
+	if err := last(); err != nil {
 		return err
 	}
 	if err := in.tx.Commit(); err != nil {
-		return fmt.Errorf("commit file %d: %w", in.file.ID, err)
+		return fmt.Errorf("commit %s: %w", what, err)
 	}
 	return nil
 }

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,9 +38,8 @@ func (db *DB) RecordMappings(ctx context.Context, vs []MappingVersion, by string
 	now := db.now()
 	var added []MappingActivation
 	for _, v := range vs {
-		var last string
-		err := tx.QueryRowContext(ctx, `SELECT hash FROM mapping_activations WHERE name = ? ORDER BY id DESC LIMIT 1`, v.Name).Scan(&last)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		last, err := activeHash(ctx, tx, v.Name)
+		if err != nil {
 			return nil, fmt.Errorf("mapping history of %s: %w", v.Name, err)
 		}
 		if last == v.Hash {

@@ -87,22 +87,27 @@ var (
 // LastInsertId (the highest id of the rows added) and RowsAffected as
 // SQLite's would, so the store's statements need not know.
 
-// idTables are the tables of the PostgreSQL schema with an id column.
-var idTables = func() map[string]bool {
-	out := map[string]bool{}
+// pgTables are the PostgreSQL schema's tables in the order its
+// migrations create them (parents first), and idTables those with an id
+// column, read once from the embedded migrations.
+var pgTables, idTables = readPGSchema()
+
+func readPGSchema() (order []string, ids map[string]bool) {
+	ids = map[string]bool{}
 	names, _ := fs.Glob(pgMigrationFS, "migrations_pg/*.sql")
 	for _, name := range names {
 		body, _ := fs.ReadFile(pgMigrationFS, name)
-		for _, m := range tableWithID.FindAllStringSubmatch(string(body), -1) {
-			out[m[1]] = true
+		for _, m := range createTableRE.FindAllStringSubmatch(string(body), -1) {
+			order = append(order, m[1])
+			ids[m[1]] = m[2] != ""
 		}
 	}
-	return out
-}()
+	return order, ids
+}
 
 var (
-	tableWithID = regexp.MustCompile(`CREATE TABLE (\w+) \(\s*\n\s*id\s+BIGINT GENERATED`)
-	insertInto  = regexp.MustCompile(`(?i)^\s*INSERT\s+INTO\s+(\w+)`)
+	createTableRE = regexp.MustCompile(`(?m)^CREATE TABLE (\w+) \((\s*\n\s*id\s+BIGINT GENERATED)?`)
+	insertInto    = regexp.MustCompile(`(?i)^\s*INSERT\s+INTO\s+(\w+)`)
 )
 
 // returningID gives an INSERT into an id table a RETURNING id clause.

@@ -140,8 +140,12 @@ func (db *DB) MappingProposals(ctx context.Context, name, status string) ([]*Map
 // ActiveMappingHash is the hash of a mapping's last activation ("" when
 // it never was active).
 func (db *DB) ActiveMappingHash(ctx context.Context, name string) (string, error) {
+	return activeHash(ctx, db.db, name)
+}
+
+func activeHash(ctx context.Context, tx q, name string) (string, error) {
 	var h string
-	err := db.db.QueryRowContext(ctx, `SELECT hash FROM mapping_activations WHERE name = ? ORDER BY id DESC LIMIT 1`, name).Scan(&h)
+	err := tx.QueryRowContext(ctx, `SELECT hash FROM mapping_activations WHERE name = ? ORDER BY id DESC LIMIT 1`, name).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -53,7 +53,8 @@ type ReplaySelection struct {
 	Since, Until time.Time // received at, Until exclusive
 	States       []clearway.FileState
 	IDs          []int64
-	Newest       int // only the latest n (oldest first still); 0: all
+	Newest       int   // only the latest n (oldest first still); 0: all
+	Before       int64 // only entries older than this one; 0: any
 }
 
 // ReplayFiles lists the entries a selection names, oldest first.
@@ -75,17 +76,20 @@ func (db *DB) ReplayFiles(ctx context.Context, s ReplaySelection) ([]ReplayFile,
 			args = append(args, string(st))
 		}
 	}
+	if s.Before > 0 {
+		where, args = append(where, "id < ?"), append(args, s.Before)
+	}
 	if len(s.IDs) > 0 {
 		where = append(where, "id IN (?"+strings.Repeat(", ?", len(s.IDs)-1)+")")
 		for _, id := range s.IDs {
 			args = append(args, id)
 		}
 	}
-	q := `SELECT ` + fileColumns + `, mapping, mapping_hash FROM files WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id`
+	q := `SELECT ` + fileColumns + `, mapping, mapping_hash FROM files WHERE ` + strings.Join(where, " AND ")
 	if s.Newest > 0 {
-		q = `SELECT * FROM (SELECT ` + fileColumns + `, mapping, mapping_hash FROM files WHERE ` + strings.Join(where, " AND ") +
-			fmt.Sprintf(` ORDER BY id DESC LIMIT %d) latest ORDER BY id`, s.Newest)
+		q = fmt.Sprintf(`SELECT * FROM (%s ORDER BY id DESC LIMIT %d) latest`, q, s.Newest)
 	}
+	q += ` ORDER BY id`
 	rows, err := db.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("files to replay: %w", err)
@@ -213,16 +217,7 @@ func (in *Ingest) keepLine(op replay.Op, kind, key string, shipment int64, befor
 // longer has are removed, and every touched shipment is re-assessed. It
 // returns the shipments whose state or findings moved.
 func (in *Ingest) SettleReplay() ([]replay.ShipmentChange, error) {
-	if err := in.flush(); err != nil {
-		return nil, err
-	}
-	if err := in.replacePackingLists(); err != nil {
-		return nil, err
-	}
-	if err := in.removeUnseen(); err != nil {
-		return nil, err
-	}
-	if err := in.touchPOShipments(); err != nil {
+	if err := in.storePending(); err != nil {
 		return nil, err
 	}
 	before, err := in.markShipments()
@@ -259,15 +254,13 @@ func (in *Ingest) SettleReplay() ([]replay.ShipmentChange, error) {
 
 // CommitReplay makes a settled replay real: the file is done, read by the
 // replay's mapping version, and the replay record holds what changed.
-func (in *Ingest) CommitReplay(records int, summary replay.Counts) (err error) {
-	defer func() {
-		if err != nil {
-			in.Rollback()
-			return
-		}
-		in.closeStmts()
-		in.conn.Close()
-	}()
+func (in *Ingest) CommitReplay(records int, summary replay.Counts) error {
+	return in.commitWith(fmt.Sprintf("replay of file %d", in.file.ID), func() error { return in.markReplayed(records, summary) })
+}
+
+// markReplayed records the file as done by the replay's mapping version,
+// and what the replay changed.
+func (in *Ingest) markReplayed(records int, summary replay.Counts) error {
 	w := in.replay
 	sum, _ := json.Marshal(summary)
 	if _, err := in.exec(`UPDATE files SET state = 'done', error = '', mapping = ?, mapping_hash = ?, records = ?, updated_at = ? WHERE id = ?`,
@@ -279,13 +272,7 @@ func (in *Ingest) CommitReplay(records int, summary replay.Counts) (err error) {
 	}
 	after, _ := json.Marshal(map[string]any{"replay": w.id, "mapping": in.mapping, "mapping_hash": in.hash, "from_mapping_hash": w.fromHash,
 		"from_state": w.fromState, "lines": summary})
-	if err := in.audit("file", in.file.ID, "replay", nil, after); err != nil {
-		return err
-	}
-	if err := in.tx.Commit(); err != nil {
-		return fmt.Errorf("commit replay of file %d: %w", in.file.ID, err)
-	}
-	return nil
+	return in.audit("file", in.file.ID, "replay", nil, after)
 }
 
 // removeUnseen deletes, audited, the lines the replayed file wrote before

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,7 +29,7 @@ import (
 type MappingDesk interface {
 	Check(name, source string, content []byte) (*mapping.Mapping, error)
 	Try(ctx context.Context, m *mapping.Mapping, partner string, n int) (*mapchange.Trial, error)
-	Propose(ctx context.Context, name string, content []byte, login, role, note string, trial *mapchange.Trial) (*sqlite.MappingProposal, error)
+	Propose(ctx context.Context, m *mapping.Mapping, login, role, note string, trial *mapchange.Trial) (*sqlite.MappingProposal, error)
 	Decide(ctx context.Context, id int64, decision, login, role, note string) (*sqlite.MappingProposal, error)
 	RerunRejected(ctx context.Context, partner string, since time.Time, apply bool, login string) (*mapchange.Trial, error)
 	Active() map[string]*mapping.Mapping
@@ -70,7 +73,7 @@ func (s *Server) mappingsPage(w http.ResponseWriter, r *http.Request) error {
 	active := desk.Active()
 	for _, name := range slices.Sorted(maps.Keys(active)) {
 		m := active[name]
-		row := mappingRow{Name: name, Description: m.Description, File: basename(m.File), Hash: m.Hash, Partners: s.partnersOf(name)}
+		row := mappingRow{Name: name, Description: m.Description, File: filepath.Base(m.File), Hash: m.Hash, Partners: s.partnersOf(name)}
 		if hist, err := s.DB.MappingHistory(r.Context(), name); err == nil && len(hist) > 0 {
 			row.ActiveSince, row.ActiveBy = hist[len(hist)-1].At, hist[len(hist)-1].By
 		}
@@ -135,7 +138,7 @@ func (s *Server) mappingData(r *http.Request, desk MappingDesk) (*mappingData, e
 	if m == nil {
 		return nil, errNotFound
 	}
-	d := &mappingData{Name: name, File: basename(m.File), Hash: m.Hash, Active: string(m.Source), Partners: s.partnersOf(name), Last: 10, Policy: desk.ChangePolicy()}
+	d := &mappingData{Name: name, File: filepath.Base(m.File), Hash: m.Hash, Active: string(m.Source), Partners: s.partnersOf(name), Last: 10, Policy: desk.ChangePolicy()}
 	var err error
 	if d.History, err = s.DB.MappingHistory(r.Context(), name); err != nil && clearway.ErrorCode(err) != clearway.ENOTFOUND {
 		return nil, err
@@ -196,7 +199,7 @@ func (s *Server) mappingForm(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	u := userOf(r)
-	p, err := desk.Propose(r.Context(), d.Name, []byte(d.Content), u.Login, string(u.Role), d.Note, d.Trial)
+	p, err := desk.Propose(r.Context(), m, u.Login, string(u.Role), d.Note, d.Trial)
 	if err != nil {
 		if code := clearway.ErrorCode(err); code == clearway.EINVALID || code == clearway.EFORBIDDEN {
 			d.Problem = clearway.ErrorMessage(err)
@@ -245,7 +248,7 @@ func (s *Server) proposalPage(w http.ResponseWriter, r *http.Request) error {
 			base = string(b)
 		}
 	}
-	d.Diff = lineDiff(base, string(p.Content), "version "+shortHash(p.BaseHash), "proposed "+shortHash(p.Hash))
+	d.Diff = lineDiff(base, string(p.Content), "version "+cmp.Or(clearway.ShortHash(p.BaseHash), "(none)"), "proposed "+clearway.ShortHash(p.Hash))
 	if p.Status == sqlite.ProposalSubmitted {
 		u := userOf(r)
 		policy := desk.ChangePolicy()
@@ -283,22 +286,10 @@ func (s *Server) proposalForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	notice := fmt.Sprintf("Proposal %d %s", p.ID, p.Status)
 	if p.Status == sqlite.ProposalApproved {
-		notice += fmt.Sprintf(": %s is now version %s, used for the next file", p.Name, shortHash(p.Hash))
+		notice += fmt.Sprintf(": %s is now version %s, used for the next file", p.Name, clearway.ShortHash(p.Hash))
 	}
 	return s.formDone(w, r, back, notice, nil)
 }
-
-func shortHash(h string) string {
-	if len(h) > 12 {
-		return h[:12]
-	}
-	if h == "" {
-		return "(none)"
-	}
-	return h
-}
-
-func basename(p string) string { return p[strings.LastIndex(p, "/")+1:] }
 
 // diffLine is one line of a unified diff, with its kind for colour.
 type diffLine struct {
@@ -327,4 +318,16 @@ func lineDiff(a, b, nameA, nameB string) []diffLine {
 		out = append(out, diffLine{Kind: kind, Text: l})
 	}
 	return out
+}
+
+// decodeTrial reads a proposal's stored trial (nil when none).
+func decodeTrial(raw string) *mapchange.Trial {
+	if raw == "" {
+		return nil
+	}
+	var t mapchange.Trial
+	if json.Unmarshal([]byte(raw), &t) != nil {
+		return nil
+	}
+	return &t
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -39,16 +38,4 @@ func (s *Server) rerunForm(w http.ResponseWriter, r *http.Request) error {
 	d.Trial = t
 	s.render(w, r, http.StatusOK, "rerun", "Re-run rejected files", d)
 	return nil
-}
-
-// decodeTrial reads a proposal's stored trial (nil when none).
-func decodeTrial(raw string) *mapchange.Trial {
-	if raw == "" {
-		return nil
-	}
-	var t mapchange.Trial
-	if json.Unmarshal([]byte(raw), &t) != nil {
-		return nil
-	}
-	return &t
 }

@@ -156,20 +156,15 @@ var funcs = template.FuncMap{
 	"age":         age,
 	"when":        when,
 	"trimSubject": func(s string) string { return strings.TrimPrefix(s, "[Clearway] ") },
-	"shortHash": func(s string) string {
-		if len(s) > 12 {
-			return s[:12]
-		}
-		return s
-	},
-	"join":       strings.Join,
-	"severity":   func(s string) string { return "sev-" + s },
-	"fileClass":  func(s clearway.FileState) string { return "file-" + string(s) },
-	"basename":   func(s string) string { return s[strings.LastIndex(s, "/")+1:] },
-	"bytes":      humanBytes,
-	"identLabel": identLabel,
-	"pathEscape": url.PathEscape,
-	"decision":   decision,
+	"shortHash":   clearway.ShortHash,
+	"join":        strings.Join,
+	"severity":    func(s string) string { return "sev-" + s },
+	"fileClass":   func(s clearway.FileState) string { return "file-" + string(s) },
+	"basename":    func(s string) string { return s[strings.LastIndex(s, "/")+1:] },
+	"bytes":       humanBytes,
+	"identLabel":  identLabel,
+	"pathEscape":  url.PathEscape,
+	"decision":    decision,
 	"outcomeClass": func(o any) string {
 		switch fmt.Sprint(o) {
 		case "newly accepted":
