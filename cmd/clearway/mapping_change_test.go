@@ -126,7 +126,8 @@ func TestBrowserMappingChange(t *testing.T) {
 	if !strings.Contains(b.text(), "newly accepted") || !strings.Contains(b.text(), "A dry run: nothing was written") {
 		t.Errorf("re-run dry run:\n%.1500s", b.text())
 	}
-	b.do("apply", chromedp.Click(chromedp.CSS("#apply")), chromedp.WaitVisible(chromedp.CSS("table.replay")))
+	// The dry run's page has a replay table too: wait for the applied one.
+	b.do("apply", chromedp.Click(chromedp.CSS("#apply")), chromedp.WaitVisible(chromedp.CSS("#rerun-applied")))
 	browser.Screenshot(t, b.ctx, shots, "rerun")
 	if n := countState(d.journal(t), "rejected"); n != 0 {
 		t.Errorf("%d files still rejected after the re-run", n)
