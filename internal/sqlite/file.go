@@ -236,7 +236,7 @@ func nextControlNumbers(ctx context.Context, db q, partner, kind string, n int) 
 	}
 	var last int64
 	err := db.QueryRowContext(ctx, `INSERT INTO control_numbers (partner, kind, last) VALUES (?, ?, ?)
-		ON CONFLICT (partner, kind) DO UPDATE SET last = CASE WHEN last + ? > ? THEN ? ELSE last + ? END
+		ON CONFLICT (partner, kind) DO UPDATE SET last = CASE WHEN control_numbers.last + ? > ? THEN ? ELSE control_numbers.last + ? END
 		RETURNING last`, partner, kind, n, n, maxControl, n, n).Scan(&last)
 	if err != nil {
 		return 0, fmt.Errorf("control number %s/%s: %w", partner, kind, err)
