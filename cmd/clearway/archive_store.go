@@ -5,6 +5,7 @@ import (
 
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/config"
+	"github.com/clearway/clearway/internal/folders"
 )
 
 // newArchive returns the archive the config names (archive.kind), not yet
@@ -33,4 +34,15 @@ func openArchive(cfg *config.Config) (archive.Store, error) {
 		return nil, err
 	}
 	return arc, nil
+}
+
+// openFolders returns where the partners' /outbox and /errors and the
+// outbound spool and sent copies are kept: beside the archive, so in a
+// cluster they are in its bucket (under folders/) and every node sees the
+// same ones, and on one machine they are data_dir's own folders.
+func openFolders(cfg *config.Config, arc archive.Store) (folders.Store, error) {
+	if s3, ok := arc.(*archive.S3); ok {
+		return &folders.S3{Client: s3.Client(), Bucket: s3.Bucket, Prefix: "folders/"}, nil
+	}
+	return folders.OpenLocal(cfg.DataDir)
 }

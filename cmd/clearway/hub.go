@@ -21,6 +21,7 @@ import (
 	"github.com/clearway/clearway/internal/config"
 	"github.com/clearway/clearway/internal/courier"
 	"github.com/clearway/clearway/internal/defender"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/ingest"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/lifecycle"
@@ -44,6 +45,8 @@ type Hub struct {
 
 	DB      *sqlite.DB
 	Archive archive.Store
+	// Folders holds the partners' /outbox and /errors (openFolders).
+	Folders folders.Store
 	Intake  *intake.Intake
 	Ingest  *ingest.Pipeline
 	Reload  *ingest.Reloader
@@ -139,8 +142,12 @@ func (h *Hub) OpenStore() error {
 	if h.Archive, err = openArchive(cfg); err != nil {
 		return err
 	}
+	if h.Folders, err = openFolders(cfg, h.Archive); err != nil {
+		return err
+	}
 	h.Intake = &intake.Intake{DB: h.DB, Archive: h.Archive, Logger: h.Logger.With("component", "intake"), Metrics: h.Metrics}
 	h.Ingest = newPipeline(cfg, h.DB, h.Archive, h.Logger)
+	h.Ingest.Folders = h.Folders
 	h.Ingest.Metrics = h.Metrics
 	router, err := loadRouter(cfg, h.Logger)
 	if err != nil {
@@ -209,6 +216,7 @@ func (h *Hub) openChannels() error {
 			Listen:                cfg.SFTP.Listen,
 			HostKey:               hostKey,
 			PartnersDir:           filepath.Join(cfg.DataDir, "partners"),
+			Folders:               h.Folders,
 			Accounts:              accounts(cfg),
 			Intake:                h.Intake,
 			Logger:                h.Logger.With("component", "sftpd"),
@@ -247,7 +255,7 @@ func (h *Hub) openChannels() error {
 			Archive:     h.Archive,
 			Intake:      h.Intake,
 			Defender:    h.defender(),
-			PartnersDir: filepath.Join(cfg.DataDir, "partners"),
+			Folders:     h.Folders,
 			Partners:    partners,
 			ReasonCodes: cfg.Review.ReasonCodes,
 			Governance:  dashboardPolicy(cfg),

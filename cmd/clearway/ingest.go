@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/ingest"
 	"github.com/clearway/clearway/internal/sqlite"
 )
@@ -66,7 +67,7 @@ func (c *IngestCommand) Run(ctx context.Context, args []string) error {
 		}
 	}
 	if rejected > 0 {
-		return fmt.Errorf("%d of %d files rejected; reports are in %s", rejected, fs.NArg(), filepath.Join(cfg.DataDir, "partners", *partner, "errors"))
+		return fmt.Errorf("%d of %d files rejected; reports are in %s", rejected, fs.NArg(), hub.Folders.Describe(folders.Partner(*partner, clearway.ErrorsDir)))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/config"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/housekeep"
 	"github.com/clearway/clearway/internal/outbound"
 	"github.com/clearway/clearway/internal/remote"
@@ -30,12 +31,13 @@ func jobName(partner, job string) string { return partner + "/" + job }
 // outbound deliveries, and for a remote partner the pull (then push) run.
 func (h *Hub) openJobs() error {
 	cfg := h.Config
-	h.Outbound = &outbound.Runner{DB: h.DB, Archive: h.Archive, DataDir: cfg.DataDir, Logger: h.Logger.With("component", "outbound"), Now: time.Now, Metrics: h.Metrics}
+	h.Outbound = &outbound.Runner{DB: h.DB, Archive: h.Archive, DataDir: cfg.DataDir, Folders: h.Folders, Logger: h.Logger.With("component", "outbound"), Now: time.Now, Metrics: h.Metrics}
 	h.Scheduler = schedule.New(h.Logger.With("component", "schedule"))
 	if err := h.addJob("governance", cfg.Governance.Check, h.checkGovernance); err != nil {
 		return err
 	}
-	stale := &housekeep.Stale{PartnersDir: filepath.Join(cfg.DataDir, "partners"), After: cfg.SFTP.StaleUploadAfter.Duration,
+	// Every node sweeps its own inboxes: not a cluster job.
+	stale := &housekeep.Stale{PartnersDir: filepath.Join(cfg.DataDir, "partners"), Folders: h.Folders, After: cfg.SFTP.StaleUploadAfter.Duration,
 		Logger: h.Logger.With("component", "housekeep")}
 	if err := h.Scheduler.Add("stale-uploads", "@every 10m", func(context.Context) error {
 		_, err := stale.Sweep()
@@ -66,7 +68,7 @@ func (h *Hub) openJobs() error {
 				if pj.pusher, err = remote.NewPusher(p.ID, *r, h.DB, h.Logger.With("component", "remote")); err != nil {
 					return err
 				}
-				pj.pusher.Metrics = h.Metrics
+				pj.pusher.Metrics, pj.pusher.Folders = h.Metrics, h.Folders
 			}
 		}
 		h.jobs[p.ID] = pj
@@ -118,7 +120,7 @@ func (pj *partnerJobs) push(ctx context.Context) error {
 	if pj.pusher == nil {
 		return nil
 	}
-	_, err := pj.pusher.PushPending(ctx, filepath.Join(pj.hub.Config.DataDir, "partners", pj.partner.ID, "outbox"))
+	_, err := pj.pusher.PushPending(ctx, folders.Partner(pj.partner.ID, clearway.OutboxDir))
 	return err
 }
 

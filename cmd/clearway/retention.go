@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,7 +19,7 @@ var _ housekeep.RetentionStore = (*sqlite.DB)(nil)
 // retentionJob is the retention purge of the hub's store, archive and
 // outbound/sent folder, with the configured policy.
 func (h *Hub) retentionJob(dryRun bool) *housekeep.Retention {
-	return &housekeep.Retention{DB: h.DB, Archive: h.Archive, SentDir: filepath.Join(h.Config.DataDir, "outbound", "sent"),
+	return &housekeep.Retention{DB: h.DB, Archive: h.Archive, Folders: h.Folders, DataDir: h.Config.DataDir,
 		Policy: retention.Policy{Archive: h.Config.Retention.Archive.Duration}, Now: time.Now,
 		Logger: h.Logger.With("component", "retention"), DryRun: dryRun}
 }

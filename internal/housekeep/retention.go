@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
+	"path"
 	"time"
 
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/retention"
 )
 
@@ -34,9 +34,11 @@ type RetentionStore interface {
 type Retention struct {
 	DB      RetentionStore
 	Archive archive.Store
-	// SentDir is data_dir/outbound/sent: <partner>/<file> for every file
-	// delivered to a partner's outbox.
-	SentDir string
+	// Folders holds outbound/sent/<partner>/<file> for every file
+	// delivered to a partner's outbox, and the spools.
+	Folders folders.Store
+	// DataDir is data_dir: spools recorded by path are under it.
+	DataDir string
 	Policy  retention.Policy
 	Now     func() time.Time
 	Logger  *slog.Logger
@@ -89,7 +91,7 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 		return rep, errors.Join(append(errs, err)...)
 	}
 	for _, d := range sent {
-		removed, err := r.purgeSent(d)
+		removed, err := r.purgeSent(ctx, d)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -133,31 +135,42 @@ func (r *Retention) purgeObject(ctx context.Context, c retention.Candidate) erro
 // purgeSent deletes a delivered packet's outbound/sent copy and its spool
 // (unless another run shares the spool), reporting whether it found
 // something to delete.
-func (r *Retention) purgeSent(d retention.SentCopy) (bool, error) {
-	paths := []string{filepath.Join(r.SentDir, d.Partner, d.Name)}
+func (r *Retention) purgeSent(ctx context.Context, d retention.SentCopy) (bool, error) {
+	keys := []string{path.Join("outbound", "sent", d.Partner, d.Name)}
 	if d.Spool != "" && !d.SpoolShared {
-		paths = append(paths, d.Spool)
+		keys = append(keys, folders.FromDataDir(r.DataDir, d.Spool))
 	}
 	var found []string
-	for _, p := range paths {
-		if _, err := os.Stat(p); err == nil {
-			found = append(found, p)
+	for _, k := range keys {
+		if ok, err := folders.Exists(ctx, r.Folders, k); err != nil {
+			return false, fmt.Errorf("retention: %w", err)
+		} else if ok {
+			found = append(found, k)
 		}
 	}
 	if len(found) == 0 {
 		return false, nil
 	}
 	log := []any{"partner", d.Partner, "job", d.Job, "file", d.Name, "run", d.Run, "shipments", []string{d.Shipment},
-		"released", retention.Day(d.ReleasedAt), "paths", found}
+		"released", retention.Day(d.ReleasedAt), "paths", describe(r.Folders, found)}
 	if r.DryRun {
 		r.Logger.Info("retention would purge sent copy", log...)
 		return true, nil
 	}
-	for _, p := range found {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	for _, k := range found {
+		if err := r.Folders.Remove(ctx, k); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return false, fmt.Errorf("retention: remove sent copy: %w", err)
 		}
 	}
 	r.Logger.Info("retention purged sent copy", log...)
 	return true, nil
+}
+
+// describe names shared files for the log.
+func describe(store folders.Store, keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = store.Describe(k)
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/retention"
 )
 
@@ -97,7 +98,11 @@ func newRetentionFixture(t *testing.T) *retentionFixture {
 }
 
 func (f *retentionFixture) job(logs *bytes.Buffer, dry bool) *Retention {
-	return &Retention{DB: f.store, Archive: f.arc, SentDir: f.sent, Policy: retention.Policy{Archive: 1825 * 24 * time.Hour},
+	shared, err := folders.OpenLocal(filepath.Dir(filepath.Dir(f.sent)))
+	if err != nil {
+		panic(err)
+	}
+	return &Retention{DB: f.store, Archive: f.arc, Folders: shared, DataDir: shared.Dir, Policy: retention.Policy{Archive: 1825 * 24 * time.Hour},
 		Now: func() time.Time { return f.now }, Logger: slog.New(slog.NewJSONHandler(logs, nil)), DryRun: dry}
 }
 

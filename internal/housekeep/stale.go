@@ -5,26 +5,30 @@
 package housekeep
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
-	"github.com/clearway/clearway/internal/atomicfile"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 )
 
 // Stale moves unfinished uploads older than After out of every partner's
 // inbox.
 type Stale struct {
-	PartnersDir string        // data_dir/partners: <partner>/inbox, <partner>/errors
+	PartnersDir string        // data_dir/partners: <partner>/inbox on this node
 	After       time.Duration // sftp.stale_upload_after
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Folders holds the partners' /errors (the bucket in a cluster); nil
+	// is data_dir's own folders, the parent of PartnersDir.
+	Folders folders.Store
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Moved is one stale upload moved to /errors.
@@ -45,6 +49,15 @@ func (s *Stale) Sweep() ([]Moved, error) {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.Folders == nil {
+		local, err := folders.OpenLocal(filepath.Dir(s.PartnersDir))
+		if err != nil {
+			return nil, fmt.Errorf("stale uploads: %w", err)
+		}
+		defer local.Close()
+		s.Folders = local
+		defer func() { s.Folders = nil }()
 	}
 	partners, err := os.ReadDir(s.PartnersDir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -95,36 +108,41 @@ func (s *Stale) sweepPartner(partner string) ([]Moved, error) {
 }
 
 // move puts one stale file into /errors under a free name and writes its
-// report first, so a crash between the two leaves the report and the
-// file in the inbox, swept again next time.
+// report first, so a crash between the steps leaves the report and the
+// file still in the inbox, swept again next time: never lost.
 func (s *Stale) move(root, partner, path string, info fs.FileInfo) (Moved, error) {
+	ctx := context.Background()
 	rel, _ := filepath.Rel(root, path)
-	errDir := filepath.Join(root, "errors")
-	if err := os.MkdirAll(errDir, 0o750); err != nil {
+	dest, err := s.freeName(ctx, partner, filepath.Base(path))
+	if err != nil {
 		return Moved{}, err
 	}
-	dest := freeName(filepath.Join(errDir, filepath.Base(path)))
-	m := Moved{Partner: partner, From: filepath.ToSlash(rel), Size: info.Size(), ModTime: info.ModTime()}
-	m.To = filepath.ToSlash(filepath.Join("errors", filepath.Base(dest)))
+	m := Moved{Partner: partner, From: filepath.ToSlash(rel), To: "errors/" + dest, Size: info.Size(), ModTime: info.ModTime()}
 	report := fmt.Sprintf("Upload never completed: %s\n\nThe file was last written at %s (%d bytes) and has kept its temporary name for more than %s,\n"+
 		"so Clearway never read it. It is kept here as it was: send the whole file again under its final name.\n",
 		m.From, m.ModTime.UTC().Format("2006-01-02 15:04:05 UTC"), m.Size, s.After)
-	if err := atomicfile.Write(dest+".error.txt", 0o640, func(w io.Writer) error {
-		_, err := io.WriteString(w, report)
-		return err
-	}); err != nil {
+	if err := s.Folders.Write(ctx, folders.Errors(partner, dest+".error.txt"), strings.NewReader(report), int64(len(report))); err != nil {
 		return m, err
 	}
-	return m, os.Rename(path, dest)
+	f, err := os.Open(path)
+	if err != nil {
+		return m, err
+	}
+	defer f.Close()
+	if err := s.Folders.Write(ctx, folders.Errors(partner, dest), f, info.Size()); err != nil {
+		return m, err
+	}
+	return m, os.Remove(path)
 }
 
-// freeName returns path, or path with .1, .2 … when taken.
-func freeName(path string) string {
-	name := path
+// freeName returns name, or name with .1, .2 … when taken in /errors.
+func (s *Stale) freeName(ctx context.Context, partner, name string) (string, error) {
+	try := name
 	for i := 1; ; i++ {
-		if _, err := os.Lstat(name); errors.Is(err, fs.ErrNotExist) {
-			return name
+		taken, err := folders.Exists(ctx, s.Folders, folders.Errors(partner, try))
+		if err != nil || !taken {
+			return try, err
 		}
-		name = fmt.Sprintf("%s.%d", path, i)
+		try = fmt.Sprintf("%s.%d", name, i)
 	}
 }

@@ -11,7 +11,7 @@ import (
 // An upload left as x.filepart for longer than the limit lands in the
 // partner's errors with a report; a fresh one, and a finished file, stay.
 func TestStaleSweep(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "partners")
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	write := func(rel string, age time.Duration) string {
 		p := filepath.Join(dir, rel)

@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/clearway/clearway/internal/ack"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/sqlite"
 	"github.com/clearway/clearway/internal/x12"
@@ -96,13 +95,14 @@ func (p *Pipeline) deliverAcks(ctx context.Context, which sqlite.AckFilter) {
 		p.Logger.Error("ingest: read queued acks", "error", err)
 		return
 	}
+	store, err := p.folders()
+	if err != nil {
+		p.Logger.Error("ingest: write acks", "error", err)
+		return
+	}
 	for _, a := range acks {
-		dir := filepath.Join(p.PartnersDir, a.Partner, clearway.OutboxDir)
-		path := filepath.Join(dir, a.Name)
-		err := os.MkdirAll(dir, 0o750) // the CLI and watched folders may come before any SFTP login
-		if err == nil {
-			err = writeAtomic(path, bytes.NewReader(a.Body))
-		}
+		key := folders.Outbox(a.Partner, a.Name)
+		err := store.Write(ctx, key, bytes.NewReader(a.Body), int64(len(a.Body)))
 		if err == nil {
 			err = p.DB.AckDelivered(ctx, a.ID)
 		}
@@ -110,7 +110,7 @@ func (p *Pipeline) deliverAcks(ctx context.Context, which sqlite.AckFilter) {
 			p.Logger.Error("ingest: write ack", "file_id", a.FileID, "partner", a.Partner, "name", a.Name, "error", err)
 			continue
 		}
-		p.Logger.Info("ack written", "file_id", a.FileID, "partner", a.Partner, "path", path)
+		p.Logger.Info("ack written", "file_id", a.FileID, "partner", a.Partner, "path", store.Describe(key))
 		p.ackLatency(ctx, a)
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/sqlite"
@@ -31,8 +32,12 @@ import (
 type Pipeline struct {
 	DB          *sqlite.DB
 	Archive     archive.Store
-	PartnersDir string // data_dir/partners: rejection reports go to <partner>/errors
-	Logger      *slog.Logger
+	PartnersDir string // data_dir/partners: the partners' inboxes (SFTP uploads)
+	// Folders takes rejection reports (/errors) and acknowledgements
+	// (/outbox): the bucket in a cluster; nil is data_dir's own folders,
+	// the parent of PartnersDir.
+	Folders folders.Store
+	Logger  *slog.Logger
 	// Retry is how long the worker waits after an internal failure, and
 	// how often it looks at the journal when nobody wakes it.
 	Retry time.Duration
@@ -48,11 +53,13 @@ type Pipeline struct {
 	// theirs to finish; nil: this daemon is alone, every file is its own.
 	LiveNodes func(context.Context) ([]string, error)
 
-	router atomic.Pointer[Router]
-	wake   chan struct{}
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	router    atomic.Pointer[Router]
+	localOnce sync.Once
+	localErr  error
+	wake      chan struct{}
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
 }
 
 // maxAttempts is how often a file may fail for an internal reason before it
@@ -360,7 +367,7 @@ func (p *Pipeline) x12Duplicate(tx *sqlite.Ingest, res *mapping.Result) (string,
 func (p *Pipeline) reject(ctx context.Context, out *Outcome, mappingName string) error {
 	f := out.File
 	out.State = clearway.FileRejected
-	report, err := p.writeReport(f, mappingName, out.Errors)
+	report, err := p.writeReport(ctx, f, mappingName, out.Errors)
 	if err != nil {
 		return err
 	}
@@ -379,11 +386,11 @@ func (p *Pipeline) reject(ctx context.Context, out *Outcome, mappingName string)
 	return nil
 }
 
-// writeReport copies the original into <partner>/errors/<name> and writes
-// <name>.error.txt beside it, each atomically (temp name, then rename).
-func (p *Pipeline) writeReport(f *clearway.File, mappingName string, errs []*mapping.InputError) (string, error) {
-	dir := filepath.Join(p.PartnersDir, f.Partner, clearway.ErrorsDir)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+// writeReport copies the original into the partner's /errors/<name> and
+// writes <name>.error.txt beside it, each whole or not at all.
+func (p *Pipeline) writeReport(ctx context.Context, f *clearway.File, mappingName string, errs []*mapping.InputError) (string, error) {
+	store, err := p.folders()
+	if err != nil {
 		return "", err
 	}
 	base := path.Base(f.Name)
@@ -392,14 +399,26 @@ func (p *Pipeline) writeReport(f *clearway.File, mappingName string, errs []*map
 		return "", err
 	}
 	defer src.Close()
-	if err := writeAtomic(filepath.Join(dir, base), src); err != nil {
+	if err := store.Write(ctx, folders.Errors(f.Partner, base), src, f.Size); err != nil {
 		return "", err
 	}
-	reportPath := filepath.Join(dir, base+".error.txt")
-	if err := writeAtomic(reportPath, bytes.NewReader(RenderReport(f, mappingName, errs))); err != nil {
+	report := RenderReport(f, mappingName, errs)
+	key := folders.Errors(f.Partner, base+".error.txt")
+	if err := store.Write(ctx, key, bytes.NewReader(report), int64(len(report))); err != nil {
 		return "", err
 	}
-	return reportPath, nil
+	return store.Describe(key), nil
+}
+
+// folders is where reports and acks go: the configured store, else the
+// folders of data_dir (tests and tools that set only PartnersDir).
+func (p *Pipeline) folders() (folders.Store, error) {
+	p.localOnce.Do(func() {
+		if p.Folders == nil {
+			p.Folders, p.localErr = folders.OpenLocal(filepath.Dir(p.PartnersDir))
+		}
+	})
+	return p.Folders, p.localErr
 }
 
 // clearInbox removes the partner's visible inbox copy once the file is

@@ -3,16 +3,19 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/replay"
 	"github.com/clearway/clearway/internal/sqlite"
@@ -146,7 +149,7 @@ func (p *Pipeline) commitReplay(ctx context.Context, tx *sqlite.Ingest, res *rep
 	}
 	res.Applied = true
 	if wasRejected {
-		res.Note = p.acceptedAfterCorrection(out.File, res)
+		res.Note = p.acceptedAfterCorrection(ctx, out.File, res)
 		p.deliverAcks(ctx, sqlite.AckFilter{FileID: out.File.ID})
 	}
 	p.Logger.Info("file replayed", "file_id", res.ID, "partner", res.Partner, "name", res.Name, "mapping", res.Mapping,
@@ -156,26 +159,41 @@ func (p *Pipeline) commitReplay(ctx context.Context, tx *sqlite.Ingest, res *rep
 
 // acceptedAfterCorrection removes the /errors copy and report of a file
 // now accepted and leaves a short note in their place.
-func (p *Pipeline) acceptedAfterCorrection(f *clearway.File, res *replay.File) string {
-	dir := filepath.Join(p.PartnersDir, f.Partner, clearway.ErrorsDir)
+func (p *Pipeline) acceptedAfterCorrection(ctx context.Context, f *clearway.File, res *replay.File) string {
 	base := path.Base(f.Name)
-	copyPath := filepath.Join(dir, base)
-	if sha256File(copyPath) == f.SHA256 { // a later rejected file of the same name stays
-		if err := os.Remove(copyPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-			p.Logger.Warn("replay: remove /errors copy", "path", copyPath, "error", err)
-		}
-		if err := os.Remove(copyPath + ".error.txt"); err != nil && !errors.Is(err, os.ErrNotExist) {
-			p.Logger.Warn("replay: remove report", "path", copyPath+".error.txt", "error", err)
+	done := "accepted after correction; the /errors copy and its report were replaced by " + path.Join(clearway.ErrorsDir, base+".accepted.txt")
+	store, err := p.folders()
+	if err != nil {
+		p.Logger.Warn("replay: /errors", "error", err)
+		return done
+	}
+	copyKey := folders.Errors(f.Partner, base)
+	if sharedSHA256(ctx, store, copyKey) == f.SHA256 { // a later rejected file of the same name stays
+		for _, key := range []string{copyKey, copyKey + ".error.txt"} {
+			if err := store.Remove(ctx, key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				p.Logger.Warn("replay: remove from /errors", "path", store.Describe(key), "error", err)
+			}
 		}
 	}
-	note := filepath.Join(dir, base+".accepted.txt")
-	if err := os.MkdirAll(dir, 0o750); err == nil {
-		err = writeAtomic(note, bytes.NewReader(RenderAccepted(f, res, p.now())))
-		if err != nil {
-			p.Logger.Warn("replay: write note", "path", note, "error", err)
-		}
+	note := RenderAccepted(f, res, p.now())
+	if err := store.Write(ctx, copyKey+".accepted.txt", bytes.NewReader(note), int64(len(note))); err != nil {
+		p.Logger.Warn("replay: write note", "path", store.Describe(copyKey+".accepted.txt"), "error", err)
 	}
-	return "accepted after correction; the /errors copy and its report were replaced by " + path.Join(clearway.ErrorsDir, base+".accepted.txt")
+	return done
+}
+
+// sharedSHA256 is the hex SHA-256 of a shared file, "" when unreadable.
+func sharedSHA256(ctx context.Context, store folders.Store, key string) string {
+	f, err := store.Open(ctx, key)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // RenderAccepted is the note a partner finds in /errors where the report

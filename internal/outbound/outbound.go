@@ -16,12 +16,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
+	"path"
+	"sync"
 	"time"
 
 	"github.com/clearway/clearway/internal/archive"
-	"github.com/clearway/clearway/internal/atomicfile"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/sqlite"
 )
@@ -47,14 +47,20 @@ type Job struct {
 type Runner struct {
 	DB      *sqlite.DB
 	Archive archive.Store // documents for packets
-	// DataDir holds partners/<id>/outbox and outbound/ (spool and sent marks).
+	// DataDir is data_dir: where Folders is, when not set.
 	DataDir string
+	// Folders holds partners/<id>/outbox and outbound/ (spool and sent
+	// marks): the bucket in a cluster, so any node can finish a delivery.
+	Folders folders.Store
 	Logger  *slog.Logger
 	Now     func() time.Time
 	// BatchSize bounds the events of one status file (default 5000).
 	BatchSize int
 	// Metrics counts files delivered and failed runs; nil records nothing.
 	Metrics *metrics.Metrics
+
+	localOnce sync.Once
+	localErr  error
 }
 
 // Result says what one run delivered.
@@ -148,7 +154,7 @@ func (r *Runner) reserve(ctx context.Context, job Job, c *content) (*sqlite.Outb
 		return nil, r.DB.ReserveOutbound(ctx, res)
 	}
 	sum := sha256.Sum256(c.data)
-	spool, err := r.spool(c.data, hex.EncodeToString(sum[:]))
+	spool, err := r.spool(ctx, c.data, hex.EncodeToString(sum[:]))
 	if err != nil {
 		return nil, err
 	}
@@ -163,17 +169,31 @@ func (r *Runner) reserve(ctx context.Context, job Job, c *content) (*sqlite.Outb
 	return res.Run, nil
 }
 
-// spool makes content durable under its checksum before it is reserved.
-func (r *Runner) spool(data []byte, sum string) (string, error) {
-	dir := filepath.Join(r.DataDir, "outbound", "spool")
-	path := filepath.Join(dir, sum)
-	if _, err := os.Stat(path); err == nil {
-		return path, nil
+// spool makes content durable under its checksum before it is reserved;
+// the run records the key.
+func (r *Runner) spool(ctx context.Context, data []byte, sum string) (string, error) {
+	store, err := r.folders()
+	if err != nil {
+		return "", err
 	}
-	if err := writeDurable(dir, path, bytes.NewReader(data)); err != nil {
+	key := path.Join("outbound", "spool", sum)
+	if ok, _ := folders.Exists(ctx, store, key); ok {
+		return key, nil
+	}
+	if err := store.Write(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
 		return "", fmt.Errorf("spool outbound file: %w", err)
 	}
-	return path, nil
+	return key, nil
+}
+
+// folders is the configured store, else data_dir's own folders.
+func (r *Runner) folders() (folders.Store, error) {
+	r.localOnce.Do(func() {
+		if r.Folders == nil {
+			r.Folders, r.localErr = folders.OpenLocal(r.DataDir)
+		}
+	})
+	return r.Folders, r.localErr
 }
 
 // finishPending delivers the runs a crash left reserved but not delivered.
@@ -194,56 +214,58 @@ func (r *Runner) finishPending(ctx context.Context, job Job, res *Result) error 
 }
 
 // deliver puts a reserved run into the partner's outbox, exactly once: the
-// spool is copied to a hidden temp name, the temp is hard-linked as the
-// "sent" mark, then renamed into place. A temp still there means the rename
-// did not happen; a sent mark without a temp means it did, even if the
-// partner has fetched and deleted the file since.
+// spool is copied to a hidden temp name, the temp is copied as the "sent"
+// mark, then renamed into place. A temp still there means the rename did
+// not happen; a sent mark without a temp means it did, even if the partner
+// has fetched and deleted the file since. (On disk the rename is atomic; a
+// bucket copies then deletes, so a crash between the two sends the file
+// again: at least once there, never lost.)
 func (r *Runner) deliver(ctx context.Context, run *sqlite.OutboundRun) error {
-	outbox := filepath.Join(r.DataDir, "partners", run.Partner, "outbox")
-	sentDir := filepath.Join(r.DataDir, "outbound", "sent", run.Partner)
-	final := filepath.Join(outbox, run.Name)
-	temp := filepath.Join(outbox, ".cw-out-"+run.Name)
-	sent := filepath.Join(sentDir, run.Name)
+	final := folders.Outbox(run.Partner, run.Name)
+	temp := folders.Outbox(run.Partner, folders.TempPrefix+"out-"+run.Name)
+	sent := path.Join("outbound", "sent", run.Partner, run.Name)
 	fail := func(err error) error {
 		r.Logger.Error("outbound delivery failed", "partner", run.Partner, "job", run.Job, "file", run.Name, "err", err)
 		return fmt.Errorf("deliver %s to %s/outbox: %w", run.Name, run.Partner, err)
 	}
-	if err := os.MkdirAll(outbox, 0o755); err != nil {
+	store, err := r.folders()
+	if err != nil {
 		return fail(err)
 	}
-	if err := os.MkdirAll(sentDir, 0o755); err != nil {
+	tempThere, err := folders.Exists(ctx, store, temp)
+	if err != nil {
 		return fail(err)
 	}
-	_, tempErr := os.Stat(temp)
-	_, sentErr := os.Stat(sent)
-	if errors.Is(tempErr, os.ErrNotExist) && sentErr == nil {
+	sentThere, err := folders.Exists(ctx, store, sent)
+	if err != nil {
+		return fail(err)
+	}
+	if !tempThere && sentThere {
 		return r.delivered(ctx, run) // renamed before the crash
 	}
-	if tempErr != nil || !sameSum(temp, run.SHA256) {
-		os.Remove(sent)
-		src, err := os.Open(run.Spool)
-		if err != nil {
-			return fail(err)
-		}
-		err = writeTemp(temp, src)
-		src.Close()
-		if err != nil {
+	if !tempThere || !sameSum(ctx, store, temp, run.SHA256) {
+		store.Remove(ctx, sent)
+		if err := r.copySpool(ctx, store, run, temp); err != nil {
 			return fail(err)
 		}
 	}
-	if err := os.Link(temp, sent); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := store.Copy(ctx, temp, sent); err != nil {
 		return fail(err)
 	}
-	if err := atomicfile.SyncDir(sentDir); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(temp, final); err != nil {
-		return fail(err)
-	}
-	if err := atomicfile.SyncDir(outbox); err != nil {
+	if err := store.Rename(ctx, temp, final); err != nil {
 		return fail(err)
 	}
 	return r.delivered(ctx, run)
+}
+
+// copySpool writes the run's spooled content to key.
+func (r *Runner) copySpool(ctx context.Context, store folders.Store, run *sqlite.OutboundRun, key string) error {
+	src, err := store.Open(ctx, folders.FromDataDir(r.DataDir, run.Spool))
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	return store.Write(ctx, key, src, run.Size)
 }
 
 func (r *Runner) delivered(ctx context.Context, run *sqlite.OutboundRun) error {
@@ -254,9 +276,9 @@ func (r *Runner) delivered(ctx context.Context, run *sqlite.OutboundRun) error {
 	return nil
 }
 
-// sameSum reports whether the file at path has the sha256 sum.
-func sameSum(path, sum string) bool {
-	f, err := os.Open(path)
+// sameSum reports whether the shared file at key has the sha256 sum.
+func sameSum(ctx context.Context, store folders.Store, key, sum string) bool {
+	f, err := store.Open(ctx, key)
 	if err != nil {
 		return false
 	}
@@ -266,30 +288,4 @@ func sameSum(path, sum string) bool {
 		return false
 	}
 	return hex.EncodeToString(h.Sum(nil)) == sum
-}
-
-// writeTemp writes r to path, synced.
-func writeTemp(path string, r io.Reader) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// writeDurable writes r to path (in dir, created when missing), so path is
-// either absent or complete.
-func writeDurable(dir, path string, r io.Reader) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return atomicfile.Copy(path, 0o644, r)
 }

@@ -218,7 +218,7 @@ func TestStatusFeedExactlyOnce(t *testing.T) {
 	}
 	outbox := filepath.Join(f.dir, "partners", "erp", "outbox")
 	temp := filepath.Join(outbox, ".cw-out-"+run.Name)
-	data, _ := os.ReadFile(run.Spool)
+	data, _ := os.ReadFile(filepath.Join(f.dir, run.Spool))
 	os.WriteFile(temp, data, 0o644)
 	os.MkdirAll(filepath.Join(f.dir, "outbound", "sent", "erp"), 0o755)
 	os.Link(temp, filepath.Join(f.dir, "outbound", "sent", "erp", run.Name))
@@ -243,7 +243,7 @@ func TestStatusFeedExactlyOnce(t *testing.T) {
 	run, _ = f.runner.reserve(context.Background(), job, c)
 	os.WriteFile(filepath.Join(outbox, ".cw-out-"+run.Name), []byte("type,shipm"), 0o644)
 	f.run(job)
-	data, _ = os.ReadFile(run.Spool)
+	data, _ = os.ReadFile(filepath.Join(f.dir, run.Spool))
 	if got := f.read("erp", run.Name); !bytes.Equal(got, data) {
 		t.Fatalf("delivered %q, want %q", got, data)
 	}

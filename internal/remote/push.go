@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/config"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/sqlite"
 )
@@ -65,8 +67,13 @@ type Pusher struct {
 	MaxBackoff time.Duration
 	// Metrics counts failed pushes; nil records nothing.
 	Metrics *metrics.Metrics
+	// Folders holds the files to push, named by key (the partner's outbox
+	// in a cluster's bucket); nil reads this machine's files, named by
+	// absolute path.
+	Folders folders.Store
 
-	dir string // remote push folder
+	dir   string // remote push folder
+	local *folders.Local
 
 	mu   sync.Mutex           // one delivery at a time; guards sums
 	sums map[string]localFile // local path → last hash, while size and mtime hold
@@ -120,7 +127,7 @@ func (p *Pusher) push(ctx context.Context, localPath, remoteName string) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	lf, err := p.hash(localPath)
+	lf, err := p.hash(ctx, localPath)
 	if err != nil {
 		return fmt.Errorf("push %s to %s: %w", localPath, p.Partner, err)
 	}
@@ -130,8 +137,9 @@ func (p *Pusher) push(ctx context.Context, localPath, remoteName string) error {
 	return err
 }
 
-// PushPending delivers every file in the local outboxDir (not its
-// subfolders, dot-files or temp names) not yet delivered, oldest first. It
+// PushPending delivers every file in outboxDir (a key of Folders, else a
+// local folder; not its subfolders, dot-files or temp names) not yet
+// delivered, oldest first. It
 // stops at the first file that fails after all attempts, so that a newer
 // file never overtakes an older one; the next call starts there again.
 func (p *Pusher) PushPending(ctx context.Context, outboxDir string) (PushStats, error) {
@@ -144,14 +152,14 @@ func (p *Pusher) pushPending(ctx context.Context, outboxDir string) (PushStats, 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var st PushStats
-	files, err := p.outbox(outboxDir)
+	files, err := p.outbox(ctx, outboxDir)
 	if err != nil {
 		p.Logger.Error("cannot read the outbox", "partner", p.Partner, "folder", outboxDir, "error", err)
 		return st, fmt.Errorf("push pending for %s: %w", p.Partner, err)
 	}
 	var pending []localFile
 	for _, lf := range files {
-		rec, err := p.Ledger.FindRemotePush(ctx, p.Partner, path.Join(p.dir, filepath.Base(lf.path)), lf.sum)
+		rec, err := p.Ledger.FindRemotePush(ctx, p.Partner, path.Join(p.dir, path.Base(lf.path)), lf.sum)
 		switch {
 		case err == nil && rec.State == sqlite.RemotePushSent:
 			st.Skipped++
@@ -167,7 +175,7 @@ func (p *Pusher) pushPending(ctx context.Context, outboxDir string) (PushStats, 
 	s := &pushSession{Pusher: p}
 	defer s.close()
 	for _, lf := range pending {
-		sent, err := s.deliver(ctx, lf, filepath.Base(lf.path))
+		sent, err := s.deliver(ctx, lf, path.Base(lf.path))
 		if err != nil {
 			st.Failed++
 			return st, fmt.Errorf("push pending for %s: %w", p.Partner, err)
@@ -184,20 +192,24 @@ func (p *Pusher) pushPending(ctx context.Context, outboxDir string) (PushStats, 
 }
 
 // outbox lists and hashes the deliverable files of dir, oldest first.
-func (p *Pusher) outbox(dir string) ([]localFile, error) {
-	entries, err := os.ReadDir(dir)
+func (p *Pusher) outbox(ctx context.Context, dir string) ([]localFile, error) {
+	store, key, err := p.source(dir)
+	if err != nil {
+		return nil, err
+	}
+	infos, err := store.List(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	var files []localFile
 	seen := map[string]bool{}
-	for _, e := range entries {
-		name := e.Name()
-		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") || temporary(name) {
+	for _, fi := range infos {
+		name := fi.Name()
+		if !fi.Mode().IsRegular() || strings.HasPrefix(name, ".") || temporary(name) {
 			continue
 		}
-		lf, err := p.hash(filepath.Join(dir, name))
-		if errors.Is(err, os.ErrNotExist) { // taken away meanwhile
+		lf, err := p.hash(ctx, path.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) { // taken away meanwhile
 			continue
 		}
 		if err != nil {
@@ -207,7 +219,7 @@ func (p *Pusher) outbox(dir string) ([]localFile, error) {
 		files = append(files, lf)
 	}
 	for k := range p.sums {
-		if filepath.Dir(k) == filepath.Clean(dir) && !seen[k] {
+		if path.Dir(k) == path.Clean(dir) && !seen[k] {
 			delete(p.sums, k)
 		}
 	}
@@ -220,11 +232,43 @@ func (p *Pusher) outbox(dir string) ([]localFile, error) {
 	return files, nil
 }
 
+// source is the store a name is read from, and its key there: Folders
+// with the name as key, else this machine's root with the absolute path.
+func (p *Pusher) source(name string) (folders.Store, string, error) {
+	if p.Folders != nil {
+		return p.Folders, path.Clean(name), nil
+	}
+	if !filepath.IsAbs(name) {
+		return nil, "", fmt.Errorf("%s: a local file to push is named by its absolute path", name)
+	}
+	if p.local == nil {
+		l, err := folders.OpenLocal("/")
+		if err != nil {
+			return nil, "", err
+		}
+		p.local = l
+	}
+	return p.local, strings.TrimPrefix(filepath.ToSlash(filepath.Clean(name)), "/"), nil
+}
+
+// open opens a file to push.
+func (p *Pusher) open(ctx context.Context, name string) (folders.File, error) {
+	store, key, err := p.source(name)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, key)
+}
+
 // hash returns the file's size and SHA-256, reusing the last hash while its
 // size and mtime are unchanged.
-func (p *Pusher) hash(name string) (localFile, error) {
-	name = filepath.Clean(name)
-	fi, err := os.Stat(name)
+func (p *Pusher) hash(ctx context.Context, name string) (localFile, error) {
+	name = path.Clean(name)
+	store, key, err := p.source(name)
+	if err != nil {
+		return localFile{}, err
+	}
+	fi, err := store.Stat(ctx, key)
 	if err != nil {
 		return localFile{}, err
 	}
@@ -234,7 +278,7 @@ func (p *Pusher) hash(name string) (localFile, error) {
 	if lf, ok := p.sums[name]; ok && lf.size == fi.Size() && lf.mtime.Equal(fi.ModTime()) {
 		return lf, nil
 	}
-	f, err := os.Open(name)
+	f, err := store.Open(ctx, key)
 	if err != nil {
 		return localFile{}, err
 	}
@@ -360,7 +404,7 @@ func (s *pushSession) deliverOnce(ctx context.Context, lf localFile, remotePath 
 			return false, fmt.Errorf("stat %s: %w", tmp, err)
 		}
 	} else {
-		if err := s.upload(conn, lf, tmp); err != nil {
+		if err := s.upload(ctx, conn, lf, tmp); err != nil {
 			return false, err
 		}
 		rec.State = sqlite.RemotePushUploaded
@@ -385,8 +429,8 @@ func (s *pushSession) markSent(ctx context.Context, rec *sqlite.RemotePush) erro
 
 // upload writes lf to tmp on the server, flushed to its disk when the server
 // can, and checks that the bytes sent are the ones hashed.
-func (s *pushSession) upload(conn *Conn, lf localFile, tmp string) error {
-	src, err := os.Open(lf.path)
+func (s *pushSession) upload(ctx context.Context, conn *Conn, lf localFile, tmp string) error {
+	src, err := s.open(ctx, lf.path)
 	if err != nil {
 		return &localError{err}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/pkg/sftp"
 
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 )
 
 // session is one partner's SSH connection; it implements pkg/sftp's handler
@@ -103,7 +104,7 @@ func (s *session) Fileread(r *sftp.Request) (io.ReaderAt, error) {
 	return &download{s: s, f: f, clientPath: r.Filepath, started: started}, nil
 }
 
-func (s *session) openForRead(top, rel string) (*os.File, error) {
+func (s *session) openForRead(top, rel string) (folders.File, error) {
 	switch top {
 	case clearway.OutboxDir, clearway.ErrorsDir:
 	case clearway.InboxDir:
@@ -111,19 +112,21 @@ func (s *session) openForRead(top, rel string) (*os.File, error) {
 	default:
 		return nil, os.ErrNotExist
 	}
-	if isHubTemp(path.Base(rel)) {
-		return nil, os.ErrNotExist
+	if isHubTemp(path.Base(rel)) || rel == top {
+		return nil, fmt.Errorf("%w: not a file", sftp.ErrSSHFxFailure)
 	}
-	f, err := s.root.Open(rel)
+	f, err := s.srv.Folders.Open(s.ctx(), folders.Partner(s.partner, rel))
 	if err != nil {
 		return nil, jailError(err)
 	}
-	if fi, err := f.Stat(); err != nil || fi.IsDir() {
-		f.Close()
-		return nil, fmt.Errorf("%w: not a file", sftp.ErrSSHFxFailure)
-	}
 	return f, nil
 }
+
+// shared reports a folder kept in the shared store (/outbox, /errors)
+// rather than on this node's disk (/inbox, the root).
+func shared(top string) bool { return top == clearway.OutboxDir || top == clearway.ErrorsDir }
+
+func (s *session) ctx() context.Context { return s.srv.ctx }
 
 // Filewrite starts an upload into /inbox.
 func (s *session) Filewrite(r *sftp.Request) (io.WriterAt, error) {
@@ -232,6 +235,9 @@ func (s *session) stat(clientPath string, follow bool) (os.FileInfo, error) {
 			return renamedInfo{fi, path.Base(rel)}, nil
 		}
 	}
+	if top := topOf(rel); shared(top) {
+		return s.sharedStat(top, rel)
+	}
 	var fi os.FileInfo
 	var err error
 	if follow {
@@ -243,7 +249,17 @@ func (s *session) stat(clientPath string, follow bool) (os.FileInfo, error) {
 }
 
 func (s *session) list(clientPath string) (sftp.ListerAt, error) {
-	_, rel := area(clientPath)
+	top, rel := area(clientPath)
+	if shared(top) {
+		if fi, err := s.sharedStat(top, rel); err != nil || !fi.IsDir() {
+			return nil, cmpErr(err, fmt.Errorf("%w: not a folder", sftp.ErrSSHFxFailure))
+		}
+		infos, err := s.srv.Folders.List(s.ctx(), folders.Partner(s.partner, rel))
+		return listerAt(infos), jailError(err)
+	}
+	if rel == "." {
+		return s.listRoot()
+	}
 	d, err := s.root.Open(rel)
 	if err != nil {
 		return nil, jailError(err)
@@ -258,16 +274,53 @@ func (s *session) list(clientPath string) (sftp.ListerAt, error) {
 		if isHubTemp(e.Name()) {
 			continue
 		}
-		if rel == "." && e.Name() != clearway.InboxDir && e.Name() != clearway.OutboxDir && e.Name() != clearway.ErrorsDir {
-			continue
+		if fi, err := e.Info(); err == nil { // else removed since ReadDir
+			infos = append(infos, fi)
 		}
-		fi, err := e.Info()
+	}
+	return listerAt(infos), nil
+}
+
+// listRoot shows the three folders: /inbox from this node's disk, /outbox
+// and /errors from the shared store.
+func (s *session) listRoot() (sftp.ListerAt, error) {
+	inbox, err := s.root.Stat(clearway.InboxDir)
+	if err != nil {
+		return nil, jailError(err)
+	}
+	infos := []os.FileInfo{inbox}
+	for _, top := range []string{clearway.OutboxDir, clearway.ErrorsDir} {
+		fi, err := s.sharedStat(top, top)
 		if err != nil {
-			continue // removed since ReadDir
+			return nil, err
 		}
 		infos = append(infos, fi)
 	}
 	return listerAt(infos), nil
+}
+
+// sharedStat describes a path in /outbox or /errors; the two folders
+// themselves always exist (a bucket has no empty folders).
+func (s *session) sharedStat(top, rel string) (os.FileInfo, error) {
+	fi, err := s.srv.Folders.Stat(s.ctx(), folders.Partner(s.partner, rel))
+	if rel == top && (errors.Is(err, fs.ErrNotExist) || err == nil && !fi.IsDir()) {
+		return folders.DirInfo(top), nil
+	}
+	return fi, jailError(err)
+}
+
+// topOf is the top folder of a path relative to the jail.
+func topOf(rel string) string {
+	top, _, _ := strings.Cut(rel, "/")
+	return top
+}
+
+// cmpErr is err when set, else fallback.
+func cmpErr(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
 }
 
 func (s *session) mkdir(clientPath string) error {
@@ -297,15 +350,18 @@ func (s *session) remove(clientPath string, dir bool) error {
 	default:
 		return os.ErrNotExist
 	}
-	fi, err := s.root.Lstat(rel)
+	fi, err := s.stat(clientPath, false)
 	if err != nil {
-		return jailError(err)
+		return err
 	}
 	if fi.IsDir() != dir {
 		if dir {
 			return fmt.Errorf("%w: not a folder", sftp.ErrSSHFxFailure)
 		}
 		return fmt.Errorf("%w: is a folder", sftp.ErrSSHFxFailure)
+	}
+	if shared(top) {
+		return jailError(s.srv.Folders.Remove(s.ctx(), folders.Partner(s.partner, rel)))
 	}
 	return jailError(s.root.Remove(rel))
 }
@@ -364,7 +420,7 @@ func jailError(err error) error {
 // download is an open file in /outbox or /errors being read by the client.
 type download struct {
 	s          *session
-	f          *os.File
+	f          folders.File
 	clientPath string
 	started    time.Time
 	once       sync.Once

@@ -24,6 +24,7 @@ import (
 
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/defender"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/metrics"
 )
@@ -53,6 +54,10 @@ type Server struct {
 	HostKey ssh.Signer
 	// PartnersDir holds one folder per partner: PartnersDir/<id>/{inbox,outbox,errors}.
 	PartnersDir string
+	// Folders serves /outbox and /errors (the bucket in a cluster, so every
+	// node lists what any node wrote); nil is data_dir's own folders, the
+	// parent of PartnersDir.
+	Folders folders.Store
 	// Accounts are the partners allowed to log in, by partner id.
 	Accounts map[string]*Account
 	// Intake archives and journals complete uploads.
@@ -86,6 +91,13 @@ type Server struct {
 func (s *Server) Open() error {
 	if s.HostKey == nil {
 		return errors.New("sftp server: no host key")
+	}
+	if s.Folders == nil {
+		local, err := folders.OpenLocal(filepath.Dir(s.PartnersDir))
+		if err != nil {
+			return err
+		}
+		s.Folders = local
 	}
 	for id := range s.Accounts {
 		if err := s.prepareJail(id); err != nil {

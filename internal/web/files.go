@@ -2,14 +2,16 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
-	"os"
 	"path"
-	"path/filepath"
 
 	"github.com/clearway/clearway/internal/account"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/ingest"
 	"github.com/clearway/clearway/internal/mapping"
 )
@@ -71,11 +73,8 @@ func (s *Server) report(r *http.Request) ([]byte, error) {
 	if f.State != clearway.FileRejected {
 		return nil, clearway.Errorf(clearway.ENOTFOUND, "file %d was not rejected (state %s): it has no report", f.ID, f.State)
 	}
-	if s.PartnersDir != "" {
-		p := filepath.Join(s.PartnersDir, f.Partner, clearway.ErrorsDir, path.Base(f.Name)+".error.txt")
-		if b, err := os.ReadFile(p); err == nil && bytes.Contains(b, fmt.Appendf(nil, "(reference %d,", f.ID)) {
-			return b, nil
-		}
+	if b, err := s.readShared(r.Context(), folders.Errors(f.Partner, path.Base(f.Name)+".error.txt")); err == nil && bytes.Contains(b, fmt.Appendf(nil, "(reference %d,", f.ID)) {
+		return b, nil
 	}
 	return ingest.RenderReport(f, "", []*mapping.InputError{{Msg: f.Error}}), nil
 }
@@ -89,4 +88,18 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write(b)
 	return nil
+}
+
+// readShared reads a small file of the partners' shared folders (a
+// rejection report); with no store configured there is none.
+func (s *Server) readShared(ctx context.Context, key string) ([]byte, error) {
+	if s.Folders == nil {
+		return nil, fs.ErrNotExist
+	}
+	f, err := s.Folders.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 4<<20))
 }

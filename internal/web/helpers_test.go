@@ -24,6 +24,7 @@ import (
 	"github.com/clearway/clearway/internal/account"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/defender"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/ingest"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/mapping"
@@ -57,7 +58,11 @@ func newEnv(t *testing.T, opts ...func(*Server)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pipe := &ingest.Pipeline{DB: db, Archive: arc, PartnersDir: filepath.Join(dir, "partners"), Logger: logger, Retry: 50 * time.Millisecond}
+	shared, err := folders.OpenLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe := &ingest.Pipeline{DB: db, Archive: arc, PartnersDir: filepath.Join(dir, "partners"), Folders: shared, Logger: logger, Retry: 50 * time.Millisecond}
 	pipe.SetRouter(&ingest.Router{Mappings: ms, Acks: map[string]string{},
 		Partners: map[string][]string{"acme": {"supplier-documents"}, "globex": {"supplier-documents"}, "fastclear": {}}})
 	if err := pipe.Open(); err != nil {
@@ -66,7 +71,7 @@ func newEnv(t *testing.T, opts ...func(*Server)) *env {
 	t.Cleanup(func() { pipe.Close() })
 	in := &intake.Intake{DB: db, Archive: arc, Logger: logger, OnAccepted: func(*clearway.File) { pipe.Wake() }}
 	def := &defender.Defender{Threshold: 10, Window: time.Minute, BanTime: time.Minute, MaxBanTime: time.Hour, Now: time.Now}
-	s := &Server{DB: db, Archive: arc, Intake: in, Defender: def, PartnersDir: filepath.Join(dir, "partners"), Logger: logger,
+	s := &Server{DB: db, Archive: arc, Intake: in, Defender: def, Folders: shared, Logger: logger,
 		ReasonCodes: []string{"CLASSIFICATION_CORRECTION", "SUPPLIER_ERROR", "OTHER"},
 		Partners: []Partner{{ID: "acme", Role: "supplier", Mappings: []string{"supplier-documents"}},
 			{ID: "globex", Role: "supplier", Mappings: []string{"supplier-documents"}}, {ID: "fastclear", Role: "broker"}}}

@@ -20,6 +20,7 @@ import (
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/dashboard"
 	"github.com/clearway/clearway/internal/defender"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/metrics"
 	"github.com/clearway/clearway/internal/sqlite"
@@ -46,9 +47,9 @@ type Server struct {
 	// Defender bans addresses that keep failing to log in; shared with
 	// the SFTP server. Nil: no banning.
 	Defender *defender.Defender
-	// PartnersDir is data_dir/partners, where rejection reports are
-	// written (<partner>/errors/<name>.error.txt).
-	PartnersDir string
+	// Folders holds the partners' /errors, where rejection reports are
+	// read from; nil shows the report rebuilt from the journal.
+	Folders folders.Store
 	// Partners are the configured partners.
 	Partners []Partner
 	// Governance is the governance policy the governance dashboard judges
