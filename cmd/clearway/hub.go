@@ -194,12 +194,16 @@ func (h *Hub) openMetrics() error {
 }
 
 // defender is the one defender of every door (SFTP and the web): failed
-// logins on either ban the address on both.
+// logins on either ban the address on both, and in a cluster on every
+// node.
 func (h *Hub) defender() *defender.Defender {
 	if h.Defender == nil {
 		b := h.Config.SFTP.Ban
 		h.Defender = &defender.Defender{Threshold: b.Threshold, Window: b.Window.Duration,
 			BanTime: b.BanTime.Duration, MaxBanTime: b.MaxBanTime.Duration, Now: time.Now, Metrics: h.Metrics}
+		if h.Config.Store.Driver == config.StorePostgres {
+			h.Defender.Shared = h.DB // every node counts the failures and keeps the bans
+		}
 	}
 	return h.Defender
 }

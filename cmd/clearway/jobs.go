@@ -45,6 +45,13 @@ func (h *Hub) openJobs() error {
 	}); err != nil {
 		return err
 	}
+	if h.Config.Store.Driver == config.StorePostgres {
+		if err := h.addJob("login-bans", "@every 1h", func(ctx context.Context) error {
+			return h.DB.ForgetLoginBans(ctx, time.Now().Add(-24*time.Hour))
+		}); err != nil {
+			return err
+		}
+	}
 	if err := h.addJob("retention", string(cfg.Retention.Check), func(ctx context.Context) error {
 		_, err := h.retentionJob(false).Run(ctx)
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -128,4 +129,27 @@ func lsThrough(t *testing.T, d *demo, port, dir string) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// Ten wrong passwords spread over two nodes ban the address on both: on
+// the web of either and on node B's SFTP port.
+func TestClusterSharedBan(t *testing.T) {
+	t.Parallel()
+	nodes, _ := sharedNodes(t, 2)
+	a, b := nodes[0], nodes[1]
+	da, db := a.start(t), b.start(t)
+	bases := []string{da.httpURL(t), db.httpURL(t)}
+	for i := range 10 {
+		if _, st := webClient(t, bases[i%2], "nobody", fmt.Sprintf("wrong password %d", i)); st != http.StatusUnauthorized {
+			t.Fatalf("failure %d: HTTP %d, want 401", i+1, st)
+		}
+	}
+	for _, base := range bases {
+		if _, st := webClient(t, base, "nobody", "wrong again"); st != http.StatusTooManyRequests {
+			t.Errorf("%s after ten failures across the nodes: HTTP %d, want 429", base, st)
+		}
+	}
+	if out, err := a.sftp(t, db.port, "ls /\n"); err == nil {
+		t.Errorf("node B's SFTP port still lets the banned address in:\n%s", out)
+	}
 }
