@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/clearway/clearway/internal/cluster"
@@ -18,6 +19,9 @@ const clusterLeaseTTL = 15 * time.Second
 // clusterStaleAfter is when cluster status calls a node stale: three
 // missed heartbeats (cluster.Node's default period is 5 s).
 const clusterStaleAfter = 15 * time.Second
+
+// requeueJob takes back the files of nodes that are gone.
+const requeueJob = "requeue-orphans"
 
 // hubCluster is a daemon's part in a cluster (store.driver: postgres): its
 // node row and a lease per cluster-wide scheduled job.
@@ -39,7 +43,11 @@ func (h *Hub) addJob(name, spec string, fn func(context.Context) error) error {
 		}
 		ran, err := l.Run(ctx, fn)
 		if ran {
-			h.Logger.Info("cluster job ran on this node", "job", name, "node", h.cluster.node.ID)
+			level := slog.LevelInfo
+			if name == requeueJob { // every 5 s; it logs the files it requeues
+				level = slog.LevelDebug
+			}
+			h.Logger.Log(ctx, level, "cluster job ran on this node", "job", name, "node", h.cluster.node.ID)
 		}
 		return err
 	})
@@ -75,7 +83,7 @@ func (h *Hub) joinCluster() error {
 	// back in the queue (one node looks, every few seconds).
 	h.DB.Node = c.node.ID
 	h.Ingest.LiveNodes = func(ctx context.Context) ([]string, error) { return store.LiveNodes(ctx, clusterStaleAfter) }
-	return h.addJob("requeue-orphans", "@every 5s", func(ctx context.Context) error {
+	return h.addJob(requeueJob, "@every 5s", func(ctx context.Context) error {
 		_, err := h.Ingest.RequeueOrphans(ctx)
 		return err
 	})
