@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clearway/clearway/internal/testutil"
 
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
@@ -152,4 +155,44 @@ func TestClusterSharedBan(t *testing.T) {
 	if out, err := a.sftp(t, db.port, "ls /\n"); err == nil {
 		t.Errorf("node B's SFTP port still lets the banned address in:\n%s", out)
 	}
+}
+
+// With max_sessions_per_partner: 1, a partner connected to node A is
+// refused by node B while that session lasts, and let in once it ends.
+func TestClusterSharedSessionLimit(t *testing.T) {
+	t.Parallel()
+	nodes, _ := sharedNodes(t, 2)
+	for _, d := range nodes {
+		cfg, _ := os.ReadFile(d.config)
+		os.WriteFile(d.config, []byte(strings.Replace(string(cfg), "host_key_file: var/host_key}",
+			"host_key_file: var/host_key, max_sessions_per_partner: 1}", 1)), 0o644)
+	}
+	a := nodes[0]
+	da, db := a.start(t), nodes[1].start(t)
+
+	// A session held open on node A: sftp reads its commands from a pipe.
+	held := exec.Command(testutil.RequireTool(t, "sftp"), append(testutil.SFTPArgs(a.key.PrivatePath, da.port), "acme@127.0.0.1")...)
+	stdin, err := held.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := held.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer held.Process.Kill()
+	testutil.WaitFor(t, "the session on node A", 20*time.Second, func() bool {
+		return strings.Contains(da.logs.String(), "sftp session opened")
+	})
+	if out, err := a.sftp(t, db.port, "ls /\n"); err == nil {
+		t.Errorf("node B let in a second session of acme (limit 1 across the cluster):\n%s", out)
+	}
+	if !strings.Contains(db.logs.String(), "partner at its session limit") {
+		t.Errorf("node B's log does not say why:\n%s", db.logs)
+	}
+	stdin.Close() // the session on A ends
+	held.Wait()
+	testutil.WaitFor(t, "node B to let acme in once the session on A ended", 20*time.Second, func() bool {
+		_, err := a.sftp(t, db.port, "ls /\n")
+		return err == nil
+	})
 }

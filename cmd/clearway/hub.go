@@ -18,6 +18,7 @@ import (
 
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/cluster"
 	"github.com/clearway/clearway/internal/config"
 	"github.com/clearway/clearway/internal/courier"
 	"github.com/clearway/clearway/internal/defender"
@@ -230,6 +231,9 @@ func (h *Hub) openChannels() error {
 			ShutdownTimeout:       cfg.ShutdownTimeout.Duration,
 			Defender:              h.defender(),
 			Metrics:               h.Metrics,
+		}
+		if h.cluster != nil {
+			h.SFTP.SharedSessions = &cluster.Sessions{Store: h.cluster.store, Node: h.cluster.node.ID, StaleAfter: clusterStaleAfter}
 		}
 		if err := h.SFTP.Open(); err != nil {
 			return err

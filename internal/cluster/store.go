@@ -28,6 +28,12 @@ var schema = []string{
 		expires_at  timestamptz NOT NULL,
 		renewed_at  timestamptz NOT NULL
 	)`,
+	`CREATE TABLE IF NOT EXISTS cluster_sftp_sessions (
+		node    text NOT NULL,
+		partner text NOT NULL,
+		open    integer NOT NULL,
+		PRIMARY KEY (node, partner)
+	)`,
 }
 
 // schemaLock is the advisory lock key that serializes schema creation when

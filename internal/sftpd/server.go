@@ -71,6 +71,10 @@ type Server struct {
 	HandshakeTimeout      time.Duration
 	MaxAuthTries          int
 	MaxSessionsPerPartner int
+	// SharedSessions, in a cluster, counts a partner's sessions on the
+	// other nodes, so MaxSessionsPerPartner holds for the whole cluster;
+	// nil counts this server's own.
+	SharedSessions SessionLedger
 	// ShutdownTimeout bounds how long Close waits for open transfers.
 	ShutdownTimeout time.Duration
 
@@ -80,10 +84,11 @@ type Server struct {
 	wg        sync.WaitGroup
 	transfers tracker
 
-	mu       sync.Mutex
-	conns    map[net.Conn]struct{}
-	connGone chan struct{}  // a connection ended (for Close's grace wait)
-	sessions map[string]int // open connections per partner
+	publishMu sync.Mutex // orders publishSessions
+	mu        sync.Mutex
+	conns     map[net.Conn]struct{}
+	connGone  chan struct{}  // a connection ended (for Close's grace wait)
+	sessions  map[string]int // open connections per partner
 }
 
 // Open prepares the partners' folders, removes upload temp files a crash left
@@ -338,21 +343,69 @@ func (s *Server) serverConfig(authLog func(ssh.ConnMetadata, string, error)) *ss
 }
 
 func (s *Server) openSession(partner string) bool {
+	elsewhere := s.sessionsElsewhere(partner)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.MaxSessionsPerPartner > 0 && s.sessions[partner] >= s.MaxSessionsPerPartner {
+	if s.MaxSessionsPerPartner > 0 && s.sessions[partner]+elsewhere >= s.MaxSessionsPerPartner {
+		s.mu.Unlock()
 		return false
 	}
 	s.sessions[partner]++
+	s.mu.Unlock()
 	s.Metrics.SFTPSessionOpened()
+	s.publishSessions(partner)
 	return true
 }
 
 func (s *Server) closeSession(partner string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.sessions[partner]--
+	s.mu.Unlock()
 	s.Metrics.SFTPSessionClosed()
+	s.publishSessions(partner)
+}
+
+// SessionLedger shares the partners' session counts among a cluster's
+// nodes (cluster.Sessions).
+type SessionLedger interface {
+	OpenElsewhere(ctx context.Context, partner string) (int, error)
+	Publish(ctx context.Context, partner string, open int) error
+}
+
+// sharedTimeout bounds a look at the cluster's session counts.
+const sharedTimeout = 2 * time.Second
+
+// sessionsElsewhere is the partner's sessions on the other nodes; when
+// they cannot be counted the limit holds for this node alone.
+func (s *Server) sessionsElsewhere(partner string) int {
+	if s.SharedSessions == nil || s.MaxSessionsPerPartner <= 0 {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, sharedTimeout)
+	defer cancel()
+	n, err := s.SharedSessions.OpenElsewhere(ctx, partner)
+	if err != nil {
+		s.Logger.Warn("sftp: cannot count the partner's sessions on other nodes", "partner", partner, "error", err)
+		return 0
+	}
+	return n
+}
+
+// publishSessions tells the other nodes how many sessions the partner has
+// open here; one at a time, so a late write never replaces a newer count.
+func (s *Server) publishSessions(partner string) {
+	if s.SharedSessions == nil {
+		return
+	}
+	s.publishMu.Lock()
+	defer s.publishMu.Unlock()
+	s.mu.Lock()
+	open := s.sessions[partner]
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+	defer cancel()
+	if err := s.SharedSessions.Publish(ctx, partner, open); err != nil {
+		s.Logger.Warn("sftp: cannot publish the partner's sessions", "partner", partner, "error", err)
+	}
 }
 
 // prepareJail creates a partner's folders and removes hub temp files that a
