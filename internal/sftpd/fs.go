@@ -60,6 +60,7 @@ var (
 	errReserved  = fmt.Errorf("%w: names starting with %s are reserved", sftp.ErrSSHFxPermissionDenied, hubTempPrefix)
 	errShutdown  = fmt.Errorf("%w: server is shutting down", sftp.ErrSSHFxFailure)
 	errExists    = fmt.Errorf("%w: target exists", sftp.ErrSSHFxFailure)
+	errNotFolder = fmt.Errorf("%w: not a folder", sftp.ErrSSHFxFailure)
 )
 
 // area names the top folder a client path lies in ("inbox", "outbox",
@@ -251,8 +252,12 @@ func (s *session) stat(clientPath string, follow bool) (os.FileInfo, error) {
 func (s *session) list(clientPath string) (sftp.ListerAt, error) {
 	top, rel := area(clientPath)
 	if shared(top) {
-		if fi, err := s.sharedStat(top, rel); err != nil || !fi.IsDir() {
-			return nil, cmpErr(err, fmt.Errorf("%w: not a folder", sftp.ErrSSHFxFailure))
+		fi, err := s.sharedStat(top, rel)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			return nil, errNotFolder
 		}
 		infos, err := s.srv.Folders.List(s.ctx(), folders.Partner(s.partner, rel))
 		return listerAt(infos), jailError(err)
@@ -313,14 +318,6 @@ func (s *session) sharedStat(top, rel string) (os.FileInfo, error) {
 func topOf(rel string) string {
 	top, _, _ := strings.Cut(rel, "/")
 	return top
-}
-
-// cmpErr is err when set, else fallback.
-func cmpErr(err, fallback error) error {
-	if err != nil {
-		return err
-	}
-	return fallback
 }
 
 func (s *session) mkdir(clientPath string) error {
