@@ -43,6 +43,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	CLEARWAY_BIN=./bin/clearway scripts/bench-ingest.sh
 	RUNS=5 SIZE_MB=256 CLEARWAY_BIN=./bin/clearway scripts/bench-sftp.sh
+	RUNS=5 SIZE_MB=256 CLEARWAY_BIN=./bin/clearway scripts/bench-sftp-s3.sh
 
 lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...

@@ -47,6 +47,10 @@ type S3 struct {
 	// nil is the client's default.
 	Transport http.RoundTripper
 
+	// singlePutMax, when set, replaces maxSinglePut (tests lower it to
+	// reach the multipart path without uploading gigabytes).
+	singlePutMax int64
+
 	client *minio.Client
 }
 
@@ -122,6 +126,10 @@ func (s *S3) PutFile(src string) (sum string, size int64, err error) {
 	return sum, size, nil
 }
 
+// maxSinglePut is the largest object uploaded in one PUT: S3's own limit.
+// Larger ones go up in parts.
+const maxSinglePut = 5 << 30
+
 // Put streams r into a temp file while hashing it, then uploads it under
 // its SHA-256 unless the bucket already holds that object (write-once). It
 // returns once the server has acknowledged the upload.
@@ -141,17 +149,40 @@ func (s *S3) Put(r io.Reader) (sum string, size int64, err error) {
 	if s.Exists(sum) {
 		return sum, size, nil
 	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return "", 0, fmt.Errorf("archive: %w", err)
-	}
-	// The temp file is an io.ReaderAt and io.Seeker: the client can retry
-	// a part and upload large files in parallel parts. Content-MD5 has
-	// the server refuse bytes damaged on the way.
-	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", SendContentMd5: true}
-	if _, err := s.client.PutObject(context.Background(), s.Bucket, s.Key(sum), tmp, size, opts); err != nil {
+	if err := s.upload(tmp, sum, size); err != nil {
 		return "", 0, fmt.Errorf("archive: upload %s: %w", s.Describe(sum), err)
 	}
 	return sum, size, nil
+}
+
+// upload sends the spooled bytes, whose SHA-256 is sum, to the object's key.
+//
+// Up to maxSinglePut it is one PUT signed with sum as the payload's SHA-256
+// (SigV4's x-amz-content-sha256): a server that checks it (AWS, MinIO,
+// Ceph) refuses bytes that are not exactly the object the key names, and
+// the client does not hash the bytes again while sending them. minio-go's
+// PutObject would send 16 MiB parts one after the other, computing an MD5
+// of each (and, over HTTP, a SHA-256 per chunk to sign): about three
+// times the client's CPU, and half the speed into a bucket on a 2-core
+// machine (scripts/bench-sftp-s3.sh).
+//
+// Larger objects go up in parts through PutObject, each part with its
+// Content-MD5 for the server to check.
+func (s *S3) upload(tmp *os.File, sum string, size int64) error {
+	body := io.NewSectionReader(tmp, 0, size) // seekable: the client rewinds it to retry
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream"}
+	limit := int64(maxSinglePut)
+	if s.singlePutMax > 0 {
+		limit = s.singlePutMax
+	}
+	if size <= limit {
+		opts.DisableContentSha256 = true // sign sum itself, not chunk by chunk
+		_, err := minio.Core{Client: s.client}.PutObject(context.Background(), s.Bucket, s.Key(sum), body, size, "", sum, opts)
+		return err
+	}
+	opts.SendContentMd5 = true
+	_, err := s.client.PutObject(context.Background(), s.Bucket, s.Key(sum), body, size, opts)
+	return err
 }
 
 // OpenFile opens the object for reading. The object is looked up at once,
