@@ -125,6 +125,13 @@ func testStore(t *testing.T, s Store) {
 		t.Errorf("the temp is still there: %v %v", ok, err)
 	}
 
+	// A big write (a rejected file of 70 MiB copied to /errors) arrives whole.
+	big := strings.Repeat("0123456789abcdef", 70<<16)
+	write(t, s, Errors("acme", "big.csv"), big)
+	if got := read(t, s, Errors("acme", "big.csv")); got != big {
+		t.Errorf("a %d-byte write reads back %d bytes", len(big), len(got))
+	}
+
 	if err := s.Remove(ctx, key); err != nil {
 		t.Fatal(err)
 	}

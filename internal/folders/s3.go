@@ -13,6 +13,9 @@ import (
 
 var _ Store = (*S3)(nil)
 
+// bigWrite is the size above which a write is sent in parallel parts.
+const bigWrite = 64 << 20
+
 // S3 keeps the shared files as objects under Prefix in a bucket: the key
 // "partners/acme/outbox/x" is the object Prefix+"partners/acme/outbox/x".
 // A bucket has no folders: a folder is the objects under its name, so one
@@ -45,9 +48,18 @@ func (s *S3) Write(ctx context.Context, key string, r io.Reader, size int64) err
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	opts := minio.PutObjectOptions{ContentType: "application/octet-stream"}
-	if size < 0 {
+	// An unsigned payload: otherwise, over plain HTTP, the client streams
+	// a big object's parts in signed chunks (aws-chunked), which some
+	// S3-compatible servers (gofakes3, rclone's) store chunk headers and
+	// all. Over HTTPS, TLS protects the bytes in transit.
+	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", DisableContentSha256: true}
+	switch {
+	case size < 0:
 		opts.PartSize = 8 << 20 // unknown size: buffer 8 MiB parts, not the default 16
+	case size > bigWrite:
+		// A big rejected file copied into /errors: its parts go up four at a
+		// time (64 MiB of buffers) instead of one after another.
+		opts.PartSize, opts.NumThreads, opts.ConcurrentStreamParts = 16<<20, 4, true
 	}
 	if _, err := s.Client.PutObject(ctx, s.Bucket, s.object(key), r, size, opts); err != nil {
 		return fmt.Errorf("write %s: %w", s.Describe(key), err)
