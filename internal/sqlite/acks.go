@@ -40,13 +40,27 @@ type ackTx struct {
 	tx     q
 	fileID int64
 	now    string
+	ready  func() error // frees the transaction's connection (an ingest's open COPY); nil: free
 }
 
 func (a *ackTx) NextControlNumbers(partner, kind string, n int) (int64, error) {
+	if err := a.free(); err != nil {
+		return 0, err
+	}
 	return nextControlNumbers(a.ctx, a.tx, partner, kind, n)
 }
 
+func (a *ackTx) free() error {
+	if a.ready == nil {
+		return nil
+	}
+	return a.ready()
+}
+
 func (a *ackTx) QueueAck(partner, name string, body []byte) error {
+	if err := a.free(); err != nil {
+		return err
+	}
 	if _, err := a.tx.ExecContext(a.ctx, `INSERT INTO acks_pending (file_id, partner, name, body, created_at) VALUES (?, ?, ?, ?, ?)`,
 		a.fileID, partner, name, body, a.now); err != nil {
 		return fmt.Errorf("queue ack %s: %w", name, err)
@@ -56,7 +70,7 @@ func (a *ackTx) QueueAck(partner, name string, body []byte) error {
 
 // Acks is the queue for this file's acknowledgements, in its transaction.
 func (in *Ingest) Acks() AckQueue {
-	return &ackTx{ctx: in.ctx, tx: in.tx, fileID: in.file.ID, now: in.now}
+	return &ackTx{ctx: in.ctx, tx: in.tx, fileID: in.file.ID, now: in.now, ready: in.endStream}
 }
 
 // RejectFile settles a file as rejected with errText and, in the same

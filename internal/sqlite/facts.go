@@ -116,20 +116,17 @@ func (in *Ingest) applyFact(shipment int64, key string, rec recView) error {
 		in.notePackingLine(doc, key)
 	}
 	in.pending = append(in.pending, p)
+	if in.bulkOn() {
+		return in.queuedBulk(rec.kind == clearway.KindPurchaseOrderLine)
+	}
 	if len(in.pending) >= batchSize {
 		return in.flush()
 	}
 	return nil
 }
 
-// flush inserts the queued lines in one statement; those that already
-// existed are left alone by it and updated one by one.
-//
-// Which lines the INSERT added is told by their row ids: a new row gets one
-// above the table's highest (SQLite's rule while that is below the largest
-// integer), and nothing else writes facts while the file's transaction is
-// open. So when the statement added every line, nothing is read back; when
-// it added some, the new rows are the ids above the highest before it.
+// flush stores the queued lines: on PostgreSQL a big batch by COPY
+// (flushBulk), otherwise in batch INSERTs of batchSize lines.
 func (in *Ingest) flush() error {
 	if len(in.pending) == 0 {
 		return nil
@@ -137,6 +134,28 @@ func (in *Ingest) flush() error {
 	batch := in.pending
 	in.pending = in.pending[:0]
 	clear(in.pendingKeys)
+	if in.bulkOn() && (in.bulk.stream != nil || len(batch) >= in.bulk.min) {
+		return in.flushBulk(batch)
+	}
+	for len(batch) > 0 {
+		n := min(len(batch), batchSize)
+		if err := in.flushRows(batch[:n]); err != nil {
+			return err
+		}
+		batch = batch[n:]
+	}
+	return nil
+}
+
+// flushRows inserts up to batchSize lines in one statement; those that
+// already existed are left alone by it and updated one by one.
+//
+// Which lines the INSERT added is told by their row ids: a new row gets one
+// above the table's highest (SQLite's rule while that is below the largest
+// integer), and nothing else writes facts while the file's transaction is
+// open. So when the statement added every line, nothing is read back; when
+// it added some, the new rows are the ids above the highest before it.
+func (in *Ingest) flushRows(batch []pendingFact) error {
 	if in.factMax < 0 {
 		if err := in.tx.QueryRowContext(in.ctx, `SELECT COALESCE(MAX(id), 0) FROM facts`).Scan(&in.factMax); err != nil {
 			return fmt.Errorf("store lines: %w", err)
@@ -161,17 +180,26 @@ func (in *Ingest) flush() error {
 	if err != nil {
 		return err
 	}
-	for _, f := range batch {
+	return in.settleBatch(batch, func(i int) (*storedLine, bool) {
+		return nil, inserted != nil && !inserted[factID{batch[i].kind, batch[i].key}]
+	})
+}
+
+// settleBatch finishes a batch whose new lines are stored: each line that
+// existed before (existed says so, with its stored row when read ahead)
+// goes through updateFact; new ones are counted and a claim they make is
+// held. In the batch's order, as if the lines were applied one by one.
+func (in *Ingest) settleBatch(batch []pendingFact, existed func(i int) (*storedLine, bool)) error {
+	for i, f := range batch {
 		var err error
-		switch {
-		case inserted != nil && !inserted[factID{f.kind, f.key}]:
-			err = in.updateFact(f)
-		case f.claim != "":
+		if old, ok := existed(i); ok {
+			err = in.updateFact(f, old)
+		} else if f.claim != "" {
 			in.Stats.Created[f.kind]++
 			if err = in.holdNewClaim(f); err == nil {
 				err = in.reportLine(replay.Added, f.kind, f.key, f.shipment, "", f.fields, true)
 			}
-		default:
+		} else {
 			in.Stats.Created[f.kind]++
 			err = in.reportLine(replay.Added, f.kind, f.key, f.shipment, "", f.fields, false)
 		}
@@ -293,18 +321,36 @@ func (in *Ingest) insertFactsQuery(n int, returning bool) string {
 	return in.queries[k]
 }
 
-// updateFact updates a line that already existed, audited with before and
-// after; an identical resend changes nothing.
-func (in *Ingest) updateFact(f pendingFact) error {
+// storedLine is a line as a file finds it stored: its id, fields,
+// shipment (0: none) and the file that last wrote it.
+type storedLine struct {
+	id, shipment, writer int64
+	fields               string
+}
+
+// readFact reads the stored line of a kind and key.
+func (in *Ingest) readFact(kind, key string) (*storedLine, error) {
 	s, err := in.stmt(`SELECT id, fields, COALESCE(shipment_id, 0), file_id FROM facts WHERE kind = ? AND key = ?`)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var id, oldShipment, writer int64
-	var before string
-	if err := s.QueryRowContext(in.ctx, f.kind, f.key).Scan(&id, &before, &oldShipment, &writer); err != nil {
-		return fmt.Errorf("read %s %s: %w", f.kind, f.key, err)
+	var old storedLine
+	if err := s.QueryRowContext(in.ctx, kind, key).Scan(&old.id, &old.fields, &old.shipment, &old.writer); err != nil {
+		return nil, fmt.Errorf("read %s %s: %w", kind, key, err)
 	}
+	return &old, nil
+}
+
+// updateFact updates a line that already existed (old, or read here when
+// nil), audited with before and after; an identical resend changes nothing.
+func (in *Ingest) updateFact(f pendingFact, old *storedLine) error {
+	if old == nil {
+		var err error
+		if old, err = in.readFact(f.kind, f.key); err != nil {
+			return err
+		}
+	}
+	id, oldShipment, writer, before := old.id, old.shipment, old.writer, old.fields
 	if oldShipment == f.shipment && in.sameFields(before, f.fields) {
 		in.Stats.Unchanged++
 		return nil

@@ -52,6 +52,7 @@ type Ingest struct {
 	lastTouched int64
 	packingSets map[string]map[string]bool // packing list document → line keys this file sent
 	replay      *replayWatch               // set when the file is replayed (BeginReplay)
+	bulk        *pgBulk                    // PostgreSQL's COPY path (pg_bulk.go); nil on SQLite
 	Stats       IngestStats
 }
 
@@ -102,11 +103,12 @@ func (db *DB) BeginIngest(ctx context.Context, f *clearway.File, mappingName, ma
 	// between records.
 	return &Ingest{db: db, conn: conn, tx: tx, ctx: context.WithoutCancel(ctx), cancel: ctx, file: f, mapping: mappingName, hash: mappingHash, now: db.now(),
 		shipments: map[ident]int64{}, stmts: map[string]*sql.Stmt{}, factMax: -1, shipmentMax: -1,
-		Stats: IngestStats{Created: map[string]int{}, Updated: map[string]int{}}}, nil
+		Stats: IngestStats{Created: map[string]int{}, Updated: map[string]int{}}, bulk: db.newBulk()}, nil
 }
 
 // Rollback abandons the file's writes.
 func (in *Ingest) Rollback() {
+	in.abortStream()
 	in.closeStmts()
 	in.tx.Rollback()
 	in.conn.Close()
@@ -188,6 +190,9 @@ func (in *Ingest) closeStmts() {
 
 // stmt prepares a statement once per file: the same few run per record.
 func (in *Ingest) stmt(query string) (*sql.Stmt, error) {
+	if err := in.endStream(); err != nil { // an open COPY holds the connection
+		return nil, err
+	}
 	if s, ok := in.stmts[query]; ok {
 		return s, nil
 	}
@@ -272,6 +277,11 @@ func (in *Ingest) apply(r recView) error {
 		}
 		in.notePO(r.get("po_number"))
 		return in.applyFact(0, key, r)
+	}
+	// Other records run statements of their own (resolve): an open COPY
+	// must end first.
+	if err := in.endStream(); err != nil {
+		return err
 	}
 	shipment, ok, err := in.resolve(r)
 	if err != nil || !ok {

@@ -68,7 +68,8 @@ type DB struct {
 	// rules); nil: none are written.
 	Planner *notify.Planner
 
-	layouts *layouts // how facts.fields rows are laid out, loaded at Open
+	layouts *layouts  // how facts.fields rows are laid out, loaded at Open
+	bulk    bulkSizes // PostgreSQL's COPY path (pg_bulk.go); zero: defaults
 }
 
 // NewDB returns a DB for the file at path; call Open before use.
