@@ -42,6 +42,7 @@ test:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	CLEARWAY_BIN=./bin/clearway scripts/bench-ingest.sh
+	STORE=postgres CLEARWAY_BIN=./bin/clearway scripts/bench-ingest.sh
 	RUNS=5 SIZE_MB=256 CLEARWAY_BIN=./bin/clearway scripts/bench-sftp.sh
 	RUNS=5 SIZE_MB=256 CLEARWAY_BIN=./bin/clearway scripts/bench-sftp-s3.sh
 
