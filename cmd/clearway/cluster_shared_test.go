@@ -19,18 +19,19 @@ import (
 )
 
 // sharedNodes configures n daemons on one throwaway PostgreSQL and one
-// bucket, reading acme's X12 350s; all accept node 0's acme key.
-func sharedNodes(t *testing.T, n int) ([]*demo, *s3mem.Backend) {
+// bucket, reading acme's files with the given mappings (file name → YAML);
+// all accept node 0's acme key. It returns them, the bucket's server and
+// the database.
+func sharedNodes(t *testing.T, n int, mappings map[string]string) ([]*demo, *s3mem.Backend, string) {
 	t.Helper()
 	dsn := pgtest.New(t)
 	backend, endpoint := mustFakeBucket(t, "clearway")
 	shared := fmt.Sprintf(`archive: {kind: s3, endpoint: %q, bucket: clearway, region: us-east-1, access_key_file: s3.access, secret_key_file: s3.secret, path_style: true}
 store: {driver: postgres, dsn: %q}
 `, endpoint, dsn)
-	repo, _ := filepath.Abs("../..")
-	m350, err := os.ReadFile(filepath.Join(repo, "mappings", "x12-350.yaml"))
-	if err != nil {
-		t.Fatal(err)
+	var names []string
+	for file := range mappings {
+		names = append(names, strings.TrimSuffix(file, ".yaml"))
 	}
 	var nodes []*demo
 	for i := range n {
@@ -38,14 +39,24 @@ store: {driver: postgres, dsn: %q}
 		os.WriteFile(filepath.Join(d.dir, "s3.access"), []byte("clearway\n"), 0o600)
 		os.WriteFile(filepath.Join(d.dir, "s3.secret"), []byte("clearway-secret\n"), 0o600)
 		d.writeConfig(t, shared)
-		d.withMappings(t, map[string]string{"x12-350.yaml": string(m350)}, "[x12-350]")
+		d.withMappings(t, mappings, "["+strings.Join(names, ", ")+"]")
 		if i > 0 {
 			pub, _ := os.ReadFile(filepath.Join(nodes[0].dir, "acme.pub"))
 			os.WriteFile(filepath.Join(d.dir, "acme.pub"), pub, 0o644)
 		}
 		nodes = append(nodes, d)
 	}
-	return nodes, backend
+	return nodes, backend, dsn
+}
+
+// x12Mappings reads acme's X12 350s with the shipped mapping.
+func x12Mappings(t *testing.T) map[string]string {
+	t.Helper()
+	m350, err := os.ReadFile(filepath.Join("..", "..", "mappings", "x12-350.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"x12-350.yaml": string(m350)}
 }
 
 // A supplier uploads to node A; whichever node ingests the files, the 997s
@@ -55,7 +66,7 @@ store: {driver: postgres, dsn: %q}
 // them on its own disk.
 func TestClusterOutboxThroughOtherNode(t *testing.T) {
 	t.Parallel()
-	nodes, backend := sharedNodes(t, 2)
+	nodes, backend, _ := sharedNodes(t, 2, x12Mappings(t))
 	a, b := nodes[0], nodes[1]
 	da, db := a.start(t), b.start(t)
 	repo, _ := filepath.Abs("../..")
@@ -138,7 +149,7 @@ func lsThrough(t *testing.T, d *demo, port, dir string) []string {
 // the web of either and on node B's SFTP port.
 func TestClusterSharedBan(t *testing.T) {
 	t.Parallel()
-	nodes, _ := sharedNodes(t, 2)
+	nodes, _, _ := sharedNodes(t, 2, x12Mappings(t))
 	a, b := nodes[0], nodes[1]
 	da, db := a.start(t), b.start(t)
 	bases := []string{da.httpURL(t), db.httpURL(t)}
@@ -161,7 +172,7 @@ func TestClusterSharedBan(t *testing.T) {
 // refused by node B while that session lasts, and let in once it ends.
 func TestClusterSharedSessionLimit(t *testing.T) {
 	t.Parallel()
-	nodes, _ := sharedNodes(t, 2)
+	nodes, _, _ := sharedNodes(t, 2, x12Mappings(t))
 	for _, d := range nodes {
 		cfg, _ := os.ReadFile(d.config)
 		os.WriteFile(d.config, []byte(strings.Replace(string(cfg), "host_key_file: var/host_key}",

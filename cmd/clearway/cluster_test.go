@@ -124,18 +124,7 @@ func TestClusterJobRunsOncePerTick(t *testing.T) {
 // twice.
 func TestClusterKillDuringIngest(t *testing.T) {
 	t.Parallel()
-	dsn := pgtest.New(t)
-	_, endpoint := mustFakeBucket(t, "clearway")
-	shared := fmt.Sprintf(`archive: {kind: s3, endpoint: %q, bucket: clearway, region: us-east-1, access_key_file: s3.access, secret_key_file: s3.secret, path_style: true}
-store: {driver: postgres, dsn: %q}
-`, endpoint, dsn)
-	nodes := []*demo{newDemo(t), newDemo(t)}
-	for _, d := range nodes {
-		os.WriteFile(filepath.Join(d.dir, "s3.access"), []byte("clearway\n"), 0o600)
-		os.WriteFile(filepath.Join(d.dir, "s3.secret"), []byte("clearway-secret\n"), 0o600)
-		d.writeConfig(t, shared)
-		d.withMappings(t, map[string]string{"invoice-csv.yaml": invoiceCSV}, "[invoice-csv]")
-	}
+	nodes, _, dsn := sharedNodes(t, 2, map[string]string{"invoice-csv.yaml": invoiceCSV})
 	a, b := nodes[0], nodes[1]
 	da, db := a.start(t), b.start(t)
 

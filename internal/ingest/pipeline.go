@@ -323,14 +323,20 @@ func mapInto(tx *sqlite.Ingest, f *clearway.File, m *mapping.Mapping, src io.Rea
 	return res, nil, nil
 }
 
+// sha256File is the hex SHA-256 of a local file, "" when unreadable.
 func sha256File(path string) string {
 	fh, err := os.Open(path)
 	if err != nil {
 		return ""
 	}
 	defer fh.Close()
+	return sha256Of(fh)
+}
+
+// sha256Of is the hex SHA-256 of what r reads, "" when it fails.
+func sha256Of(r io.Reader) string {
 	h := sha256.New()
-	if _, err := io.Copy(h, fh); err != nil {
+	if _, err := io.Copy(h, r); err != nil {
 		return ""
 	}
 	return hex.EncodeToString(h.Sum(nil))
