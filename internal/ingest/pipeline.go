@@ -420,7 +420,11 @@ func (p *Pipeline) writeReport(ctx context.Context, f *clearway.File, mappingNam
 // folders of data_dir (tests and tools that set only PartnersDir).
 func (p *Pipeline) folders() (folders.Store, error) {
 	p.localOnce.Do(func() {
-		if p.Folders == nil {
+		switch {
+		case p.Folders != nil:
+		case p.PartnersDir == "":
+			p.localErr = errors.New("ingest: neither Folders nor PartnersDir is set: nowhere to write reports and acks")
+		default:
 			p.Folders, p.localErr = folders.OpenLocal(filepath.Dir(p.PartnersDir))
 		}
 	})
