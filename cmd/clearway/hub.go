@@ -315,6 +315,9 @@ func (h *Hub) Close() error {
 	if h.Ingest != nil {
 		errs = append(errs, h.Ingest.Close())
 	}
+	if c, ok := h.Folders.(io.Closer); ok { // data_dir's folders hold an open directory
+		errs = append(errs, c.Close())
+	}
 	if h.DB != nil {
 		errs = append(errs, h.DB.Close())
 	}

@@ -87,6 +87,10 @@ func (s *S3) Open() error {
 	return nil
 }
 
+// Client is the opened archive's connection to its server: the partners'
+// shared folders (internal/folders) keep their objects in the same bucket.
+func (s *S3) Client() *minio.Client { return s.client }
+
 // Key is the object key of the bytes with this SHA-256.
 func (s *S3) Key(sum string) string {
 	if len(sum) < 2 {

@@ -78,6 +78,14 @@ func Errors(partner, name string) string {
 	return Partner(partner, path.Join(clearway.ErrorsDir, name))
 }
 
+// Spool is the key of outbound content spooled under its SHA-256 before
+// its run is reserved.
+func Spool(sum string) string { return path.Join("outbound", "spool", sum) }
+
+// Sent is the key of the sent copy of a file delivered to a partner's
+// /outbox: the mark that the delivery happened, kept for retention.
+func Sent(partner, name string) string { return path.Join("outbound", "sent", partner, name) }
+
 // checkKey refuses a key that is not a clean relative slash path.
 func checkKey(key string) error {
 	if !fs.ValidPath(key) || key == "." {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"path"
 	"time"
 
 	"github.com/clearway/clearway/internal/archive"
@@ -136,7 +135,7 @@ func (r *Retention) purgeObject(ctx context.Context, c retention.Candidate) erro
 // (unless another run shares the spool), reporting whether it found
 // something to delete.
 func (r *Retention) purgeSent(ctx context.Context, d retention.SentCopy) (bool, error) {
-	keys := []string{path.Join("outbound", "sent", d.Partner, d.Name)}
+	keys := []string{folders.Sent(d.Partner, d.Name)}
 	if d.Spool != "" && !d.SpoolShared {
 		keys = append(keys, folders.FromDataDir(r.DataDir, d.Spool))
 	}

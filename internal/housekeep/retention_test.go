@@ -16,6 +16,7 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/retention"
+	"github.com/clearway/clearway/internal/testutil"
 )
 
 // fakeStore is the store as the retention job sees it: fixed candidates,
@@ -58,9 +59,10 @@ type retentionFixture struct {
 	store        *fakeStore
 	arc          *archive.Archive
 	sent         string
-	goes, stays  string   // sha256 of the archived objects
-	copies       []string // sent copies, all to go
-	spool, share string   // the first packet's spool (goes), the second's (shared: stays)
+	shared       *folders.Local // data_dir's folders: outbound/sent, outbound/spool
+	goes, stays  string         // sha256 of the archived objects
+	copies       []string       // sent copies, all to go
+	spool, share string         // the first packet's spool (goes), the second's (shared: stays)
 	now          time.Time
 }
 
@@ -68,7 +70,7 @@ func newRetentionFixture(t *testing.T) *retentionFixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &retentionFixture{arc: archive.New(filepath.Join(dir, "archive")), sent: filepath.Join(dir, "outbound", "sent"),
-		now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+		shared: testutil.Folders(t, dir), now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	if err := f.arc.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -98,11 +100,7 @@ func newRetentionFixture(t *testing.T) *retentionFixture {
 }
 
 func (f *retentionFixture) job(logs *bytes.Buffer, dry bool) *Retention {
-	shared, err := folders.OpenLocal(filepath.Dir(filepath.Dir(f.sent)))
-	if err != nil {
-		panic(err)
-	}
-	return &Retention{DB: f.store, Archive: f.arc, Folders: shared, DataDir: shared.Dir, Policy: retention.Policy{Archive: 1825 * 24 * time.Hour},
+	return &Retention{DB: f.store, Archive: f.arc, Folders: f.shared, DataDir: f.shared.Dir, Policy: retention.Policy{Archive: 1825 * 24 * time.Hour},
 		Now: func() time.Time { return f.now }, Logger: slog.New(slog.NewJSONHandler(logs, nil)), DryRun: dry}
 }
 

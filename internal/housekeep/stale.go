@@ -24,8 +24,7 @@ import (
 type Stale struct {
 	PartnersDir string        // data_dir/partners: <partner>/inbox on this node
 	After       time.Duration // sftp.stale_upload_after
-	// Folders holds the partners' /errors (the bucket in a cluster); nil
-	// is data_dir's own folders, the parent of PartnersDir.
+	// Folders holds the partners' /errors (the bucket in a cluster).
 	Folders folders.Store
 	Now     func() time.Time
 	Logger  *slog.Logger
@@ -49,15 +48,6 @@ func (s *Stale) Sweep() ([]Moved, error) {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
-	}
-	if s.Folders == nil {
-		local, err := folders.OpenLocal(filepath.Dir(s.PartnersDir))
-		if err != nil {
-			return nil, fmt.Errorf("stale uploads: %w", err)
-		}
-		defer local.Close()
-		s.Folders = local
-		defer func() { s.Folders = nil }()
 	}
 	partners, err := os.ReadDir(s.PartnersDir)
 	if errors.Is(err, fs.ErrNotExist) {

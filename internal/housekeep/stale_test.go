@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clearway/clearway/internal/testutil"
 )
 
 // An upload left as x.filepart for longer than the limit lands in the
@@ -26,7 +28,7 @@ func TestStaleSweep(t *testing.T) {
 	fresh := write("acme/inbox/invoices/INV-2.xlsx.FILEPART", time.Hour)
 	done := write("acme/inbox/invoices/INV-3.xlsx", 72*time.Hour)
 	taken := write("acme/errors/INV-1.xlsx.filepart", 0) // the name is taken in errors
-	s := &Stale{PartnersDir: dir, After: 24 * time.Hour, Now: func() time.Time { return now }}
+	s := &Stale{PartnersDir: dir, Folders: testutil.Folders(t, filepath.Dir(dir)), After: 24 * time.Hour, Now: func() time.Time { return now }}
 	moved, err := s.Sweep()
 	if err != nil {
 		t.Fatal(err)

@@ -95,11 +95,7 @@ func (p *Pipeline) deliverAcks(ctx context.Context, which sqlite.AckFilter) {
 		p.Logger.Error("ingest: read queued acks", "error", err)
 		return
 	}
-	store, err := p.folders()
-	if err != nil {
-		p.Logger.Error("ingest: write acks", "error", err)
-		return
-	}
+	store := p.Folders
 	for _, a := range acks {
 		key := folders.Outbox(a.Partner, a.Name)
 		err := store.Write(ctx, key, bytes.NewReader(a.Body), int64(len(a.Body)))

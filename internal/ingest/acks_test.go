@@ -37,7 +37,7 @@ func TestIdleWorkerDeliversQueuedAck(t *testing.T) {
 	if err := db.CreateFile(context.Background(), f); err != nil {
 		t.Fatal(err)
 	}
-	p := &Pipeline{DB: db, Archive: arc, PartnersDir: filepath.Join(dir, "partners"), Retry: 20 * time.Millisecond,
+	p := &Pipeline{DB: db, Archive: arc, PartnersDir: filepath.Join(dir, "partners"), Folders: testutil.Folders(t, dir), Retry: 20 * time.Millisecond,
 		AckRetryAfter: time.Nanosecond, Logger: quietLogger()}
 	p.SetRouter(&Router{Partners: map[string][]string{"broker": {m.Name}}, Mappings: map[string]*mapping.Mapping{m.Name: m}})
 	if err := p.Open(); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/sqlite"
+	"github.com/clearway/clearway/internal/testutil"
 	"github.com/clearway/clearway/internal/testutil/pgtest"
 )
 
@@ -85,7 +86,7 @@ func benchIngestPO(b *testing.B, store func(testing.TB, string) *sqlite.DB, rese
 		}
 		arc := archive.New(filepath.Join(dir, "archive"))
 		arc.Open()
-		p := &Pipeline{DB: db, Archive: arc, PartnersDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		p := &Pipeline{DB: db, Archive: arc, PartnersDir: filepath.Join(dir, "partners"), Folders: testutil.Folders(b, dir), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		p.SetRouter(&Router{Partners: map[string][]string{"erp": {m.Name}}, Mappings: map[string]*mapping.Mapping{m.Name: m}})
 		if resend {
 			ingestPO(b, p, arc, dir, "first.csv", data)

@@ -34,8 +34,7 @@ type Pipeline struct {
 	Archive     archive.Store
 	PartnersDir string // data_dir/partners: the partners' inboxes (SFTP uploads)
 	// Folders takes rejection reports (/errors) and acknowledgements
-	// (/outbox): the bucket in a cluster; nil is data_dir's own folders,
-	// the parent of PartnersDir.
+	// (/outbox): the bucket in a cluster, data_dir's folders on one machine.
 	Folders folders.Store
 	Logger  *slog.Logger
 	// Retry is how long the worker waits after an internal failure, and
@@ -53,13 +52,11 @@ type Pipeline struct {
 	// theirs to finish; nil: this daemon is alone, every file is its own.
 	LiveNodes func(context.Context) ([]string, error)
 
-	router    atomic.Pointer[Router]
-	localOnce sync.Once
-	localErr  error
-	wake      chan struct{}
-	ctx       context.Context
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
+	router atomic.Pointer[Router]
+	wake   chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // maxAttempts is how often a file may fail for an internal reason before it
@@ -86,6 +83,9 @@ func (p *Pipeline) SetRouter(r *Router) { p.router.Store(r) }
 func (p *Pipeline) Open() error {
 	if p.router.Load() == nil {
 		return errors.New("ingest: no router")
+	}
+	if p.Folders == nil {
+		return errors.New("ingest: no folders for reports and acks")
 	}
 	if p.Retry <= 0 {
 		p.Retry = 5 * time.Second
@@ -395,10 +395,7 @@ func (p *Pipeline) reject(ctx context.Context, out *Outcome, mappingName string)
 // writeReport copies the original into the partner's /errors/<name> and
 // writes <name>.error.txt beside it, each whole or not at all.
 func (p *Pipeline) writeReport(ctx context.Context, f *clearway.File, mappingName string, errs []*mapping.InputError) (string, error) {
-	store, err := p.folders()
-	if err != nil {
-		return "", err
-	}
+	store := p.Folders
 	base := path.Base(f.Name)
 	src, err := p.Archive.OpenFile(f.SHA256)
 	if err != nil {
@@ -414,21 +411,6 @@ func (p *Pipeline) writeReport(ctx context.Context, f *clearway.File, mappingNam
 		return "", err
 	}
 	return store.Describe(key), nil
-}
-
-// folders is where reports and acks go: the configured store, else the
-// folders of data_dir (tests and tools that set only PartnersDir).
-func (p *Pipeline) folders() (folders.Store, error) {
-	p.localOnce.Do(func() {
-		switch {
-		case p.Folders != nil:
-		case p.PartnersDir == "":
-			p.localErr = errors.New("ingest: neither Folders nor PartnersDir is set: nowhere to write reports and acks")
-		default:
-			p.Folders, p.localErr = folders.OpenLocal(filepath.Dir(p.PartnersDir))
-		}
-	})
-	return p.Folders, p.localErr
 }
 
 // clearInbox removes the partner's visible inbox copy once the file is

@@ -160,13 +160,9 @@ func (p *Pipeline) commitReplay(ctx context.Context, tx *sqlite.Ingest, res *rep
 func (p *Pipeline) acceptedAfterCorrection(ctx context.Context, f *clearway.File, res *replay.File) string {
 	base := path.Base(f.Name)
 	done := "accepted after correction; the /errors copy and its report were replaced by " + path.Join(clearway.ErrorsDir, base+".accepted.txt")
-	store, err := p.folders()
-	if err != nil {
-		p.Logger.Warn("replay: /errors", "error", err)
-		return done
-	}
+	store := p.Folders
 	copyKey := folders.Errors(f.Partner, base)
-	if sharedSHA256(ctx, store, copyKey) == f.SHA256 { // a later rejected file of the same name stays
+	if isSharedCopy(ctx, store, copyKey, f) { // a later rejected file of the same name stays
 		for _, key := range []string{copyKey, copyKey + ".error.txt"} {
 			if err := store.Remove(ctx, key); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				p.Logger.Warn("replay: remove from /errors", "path", store.Describe(key), "error", err)
@@ -180,14 +176,18 @@ func (p *Pipeline) acceptedAfterCorrection(ctx context.Context, f *clearway.File
 	return done
 }
 
-// sharedSHA256 is the hex SHA-256 of a shared file, "" when unreadable.
-func sharedSHA256(ctx context.Context, store folders.Store, key string) string {
-	f, err := store.Open(ctx, key)
+// isSharedCopy reports whether the shared file at key holds f's bytes;
+// one of another size is not read at all.
+func isSharedCopy(ctx context.Context, store folders.Store, key string, f *clearway.File) bool {
+	sf, err := store.Open(ctx, key)
 	if err != nil {
-		return ""
+		return false
 	}
-	defer f.Close()
-	return sha256Of(f)
+	defer sf.Close()
+	if fi, err := sf.Stat(); err != nil || fi.Size() != f.Size {
+		return false
+	}
+	return sha256Of(sf) == f.SHA256
 }
 
 // RenderAccepted is the note a partner finds in /errors where the report

@@ -2,11 +2,9 @@ package ingest
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
-	"github.com/clearway/clearway/internal/atomicfile"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
 )
@@ -43,10 +41,4 @@ func RenderReport(f *clearway.File, mappingName string, errs []*mapping.InputErr
 	b.WriteString("What to do: correct the file and upload it again to /inbox. This copy of your file and this\n")
 	b.WriteString("report stay in /errors for reference; you may delete them.\n")
 	return []byte(b.String())
-}
-
-// writeAtomic writes r to path under a temp name and renames it into
-// place, so a partner never downloads half a file.
-func writeAtomic(path string, r io.Reader) error {
-	return atomicfile.Copy(path, 0o640, r)
 }

@@ -2,12 +2,14 @@ package ingest
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/mapping"
 	"github.com/clearway/clearway/internal/sqlite/sqlitetest"
+	"github.com/clearway/clearway/internal/testutil"
 )
 
 func mustMapping(t *testing.T, name, glob string) *mapping.Mapping {
@@ -54,7 +56,7 @@ func TestMissingArchiveCopyDoesNotBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := mustMapping(t, "inv", "inbox/a/*.csv")
-	p := &Pipeline{DB: db, Archive: arc, PartnersDir: dir, Logger: quietLogger()}
+	p := &Pipeline{DB: db, Archive: arc, PartnersDir: filepath.Join(dir, "partners"), Folders: testutil.Folders(t, dir), Logger: quietLogger()}
 	p.SetRouter(&Router{Partners: map[string][]string{"acme": {"inv"}}, Mappings: map[string]*mapping.Mapping{"inv": m}})
 	out, err := p.Process(ctx, f)
 	if err != nil || out.State != clearway.FileRejected {

@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path"
-	"sync"
 	"time"
 
 	"github.com/clearway/clearway/internal/archive"
@@ -47,7 +45,8 @@ type Job struct {
 type Runner struct {
 	DB      *sqlite.DB
 	Archive archive.Store // documents for packets
-	// DataDir is data_dir: where Folders is, when not set.
+	// DataDir is data_dir: runs spooled before the folders were shared
+	// name their spool by its path under it.
 	DataDir string
 	// Folders holds partners/<id>/outbox and outbound/ (spool and sent
 	// marks): the bucket in a cluster, so any node can finish a delivery.
@@ -58,9 +57,6 @@ type Runner struct {
 	BatchSize int
 	// Metrics counts files delivered and failed runs; nil records nothing.
 	Metrics *metrics.Metrics
-
-	localOnce sync.Once
-	localErr  error
 }
 
 // Result says what one run delivered.
@@ -172,28 +168,14 @@ func (r *Runner) reserve(ctx context.Context, job Job, c *content) (*sqlite.Outb
 // spool makes content durable under its checksum before it is reserved;
 // the run records the key.
 func (r *Runner) spool(ctx context.Context, data []byte, sum string) (string, error) {
-	store, err := r.folders()
-	if err != nil {
-		return "", err
-	}
-	key := path.Join("outbound", "spool", sum)
-	if ok, _ := folders.Exists(ctx, store, key); ok {
+	key := folders.Spool(sum)
+	if ok, _ := folders.Exists(ctx, r.Folders, key); ok {
 		return key, nil
 	}
-	if err := store.Write(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
+	if err := r.Folders.Write(ctx, key, bytes.NewReader(data), int64(len(data))); err != nil {
 		return "", fmt.Errorf("spool outbound file: %w", err)
 	}
 	return key, nil
-}
-
-// folders is the configured store, else data_dir's own folders.
-func (r *Runner) folders() (folders.Store, error) {
-	r.localOnce.Do(func() {
-		if r.Folders == nil {
-			r.Folders, r.localErr = folders.OpenLocal(r.DataDir)
-		}
-	})
-	return r.Folders, r.localErr
 }
 
 // finishPending delivers the runs a crash left reserved but not delivered.
@@ -223,15 +205,12 @@ func (r *Runner) finishPending(ctx context.Context, job Job, res *Result) error 
 func (r *Runner) deliver(ctx context.Context, run *sqlite.OutboundRun) error {
 	final := folders.Outbox(run.Partner, run.Name)
 	temp := folders.Outbox(run.Partner, folders.TempPrefix+"out-"+run.Name)
-	sent := path.Join("outbound", "sent", run.Partner, run.Name)
+	sent := folders.Sent(run.Partner, run.Name)
 	fail := func(err error) error {
 		r.Logger.Error("outbound delivery failed", "partner", run.Partner, "job", run.Job, "file", run.Name, "err", err)
 		return fmt.Errorf("deliver %s to %s/outbox: %w", run.Name, run.Partner, err)
 	}
-	store, err := r.folders()
-	if err != nil {
-		return fail(err)
-	}
+	store := r.Folders
 	tempThere, err := folders.Exists(ctx, store, temp)
 	if err != nil {
 		return fail(err)
@@ -245,7 +224,7 @@ func (r *Runner) deliver(ctx context.Context, run *sqlite.OutboundRun) error {
 	}
 	if !tempThere || !sameSum(ctx, store, temp, run.SHA256) {
 		store.Remove(ctx, sent)
-		if err := r.copySpool(ctx, store, run, temp); err != nil {
+		if err := r.copySpool(ctx, run, temp); err != nil {
 			return fail(err)
 		}
 	}
@@ -259,13 +238,13 @@ func (r *Runner) deliver(ctx context.Context, run *sqlite.OutboundRun) error {
 }
 
 // copySpool writes the run's spooled content to key.
-func (r *Runner) copySpool(ctx context.Context, store folders.Store, run *sqlite.OutboundRun, key string) error {
-	src, err := store.Open(ctx, folders.FromDataDir(r.DataDir, run.Spool))
+func (r *Runner) copySpool(ctx context.Context, run *sqlite.OutboundRun, key string) error {
+	src, err := r.Folders.Open(ctx, folders.FromDataDir(r.DataDir, run.Spool))
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	return store.Write(ctx, key, src, run.Size)
+	return r.Folders.Write(ctx, key, src, run.Size)
 }
 
 func (r *Runner) delivered(ctx context.Context, run *sqlite.OutboundRun) error {

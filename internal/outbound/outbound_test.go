@@ -19,6 +19,7 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/sqlite"
 	"github.com/clearway/clearway/internal/sqlite/sqlitetest"
+	"github.com/clearway/clearway/internal/testutil"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -35,7 +36,7 @@ func newFixture(t *testing.T) *fixture {
 	dir := t.TempDir()
 	db, arc := sqlitetest.OpenStore(t, dir)
 	clock := time.Date(2026, 11, 22, 7, 0, 0, 0, time.UTC)
-	r := &Runner{DB: db, Archive: arc, DataDir: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	r := &Runner{DB: db, Archive: arc, DataDir: dir, Folders: testutil.Folders(t, dir), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { clock = clock.Add(time.Second); return clock }}
 	return &fixture{t: t, dir: dir, db: db, arc: arc, runner: r}
 }

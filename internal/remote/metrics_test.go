@@ -49,16 +49,16 @@ func TestMetrics(t *testing.T) {
 
 	push, incoming := newPusher(t, s, h)
 	push.Metrics = m
-	outbox := filepath.Join(t.TempDir(), "outbox")
+	outbox := localOutbox(t, push)
 	mustWrite(t, filepath.Join(outbox, "997-0002.edi"), status350)
 	if err := os.Remove(incoming); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := push.PushPending(context.Background(), outbox); err == nil {
+	if _, err := push.PushPending(context.Background(), "outbox"); err == nil {
 		t.Fatal("push to a missing folder: no error")
 	}
 	mustMkdir(t, incoming)
-	if _, err := push.PushPending(context.Background(), outbox); err != nil {
+	if _, err := push.PushPending(context.Background(), "outbox"); err != nil {
 		t.Fatal(err)
 	}
 	if got := remoteErrors(t, m, metrics.DirectionPush); got != 1 {

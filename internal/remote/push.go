@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -67,21 +66,19 @@ type Pusher struct {
 	MaxBackoff time.Duration
 	// Metrics counts failed pushes; nil records nothing.
 	Metrics *metrics.Metrics
-	// Folders holds the files to push, named by key (the partner's outbox
-	// in a cluster's bucket); nil reads this machine's files, named by
-	// absolute path.
+	// Folders holds the files to push, named by key: the partner's outbox
+	// in data_dir's folders, or in the bucket in a cluster.
 	Folders folders.Store
 
-	dir   string // remote push folder
-	local *folders.Local
+	dir string // remote push folder
 
 	mu   sync.Mutex           // one delivery at a time; guards sums
-	sums map[string]localFile // local path → last hash, while size and mtime hold
+	sums map[string]localFile // key → last hash, while size and mtime hold
 }
 
-// localFile is a local file to deliver.
+// localFile is a file of Folders to deliver.
 type localFile struct {
-	path  string
+	path  string // its key
 	size  int64
 	mtime time.Time
 	sum   string
@@ -105,11 +102,11 @@ func NewPusher(partner string, rc config.RemoteConfig, ledger *sqlite.DB, logger
 	}, nil
 }
 
-// Push delivers the local file as remoteName in the push folder, retrying
-// with backoff. A file whose bytes were already delivered under that name is
-// not sent again (nil error).
-func (p *Pusher) Push(ctx context.Context, localPath, remoteName string) error {
-	err := p.push(ctx, localPath, remoteName)
+// Push delivers the file at key in Folders as remoteName in the push
+// folder, retrying with backoff. A file whose bytes were already delivered
+// under that name is not sent again (nil error).
+func (p *Pusher) Push(ctx context.Context, key, remoteName string) error {
+	err := p.push(ctx, key, remoteName)
 	p.countError(ctx, err)
 	return err
 }
@@ -121,15 +118,15 @@ func (p *Pusher) countError(ctx context.Context, err error) {
 	}
 }
 
-func (p *Pusher) push(ctx context.Context, localPath, remoteName string) error {
+func (p *Pusher) push(ctx context.Context, key, remoteName string) error {
 	if err := checkRemoteName(remoteName); err != nil {
-		return fmt.Errorf("push %s to %s: %w", localPath, p.Partner, err)
+		return fmt.Errorf("push %s to %s: %w", key, p.Partner, err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	lf, err := p.hash(ctx, localPath)
+	lf, err := p.hash(ctx, key)
 	if err != nil {
-		return fmt.Errorf("push %s to %s: %w", localPath, p.Partner, err)
+		return fmt.Errorf("push %s to %s: %w", key, p.Partner, err)
 	}
 	s := &pushSession{Pusher: p}
 	defer s.close()
@@ -137,11 +134,11 @@ func (p *Pusher) push(ctx context.Context, localPath, remoteName string) error {
 	return err
 }
 
-// PushPending delivers every file in outboxDir (a key of Folders, else a
-// local folder; not its subfolders, dot-files or temp names) not yet
-// delivered, oldest first. It
-// stops at the first file that fails after all attempts, so that a newer
-// file never overtakes an older one; the next call starts there again.
+// PushPending delivers every file in the folder outboxDir of Folders (not
+// its subfolders, dot-files or temp names) not yet delivered, oldest
+// first. It stops at the first file that fails after all attempts, so that
+// a newer file never overtakes an older one; the next call starts there
+// again.
 func (p *Pusher) PushPending(ctx context.Context, outboxDir string) (PushStats, error) {
 	st, err := p.pushPending(ctx, outboxDir)
 	p.countError(ctx, err)
@@ -193,11 +190,7 @@ func (p *Pusher) pushPending(ctx context.Context, outboxDir string) (PushStats, 
 
 // outbox lists and hashes the deliverable files of dir, oldest first.
 func (p *Pusher) outbox(ctx context.Context, dir string) ([]localFile, error) {
-	store, key, err := p.source(dir)
-	if err != nil {
-		return nil, err
-	}
-	infos, err := store.List(ctx, key)
+	infos, err := p.Folders.List(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -232,43 +225,11 @@ func (p *Pusher) outbox(ctx context.Context, dir string) ([]localFile, error) {
 	return files, nil
 }
 
-// source is the store a name is read from, and its key there: Folders
-// with the name as key, else this machine's root with the absolute path.
-func (p *Pusher) source(name string) (folders.Store, string, error) {
-	if p.Folders != nil {
-		return p.Folders, path.Clean(name), nil
-	}
-	if !filepath.IsAbs(name) {
-		return nil, "", fmt.Errorf("%s: a local file to push is named by its absolute path", name)
-	}
-	if p.local == nil {
-		l, err := folders.OpenLocal("/")
-		if err != nil {
-			return nil, "", err
-		}
-		p.local = l
-	}
-	return p.local, strings.TrimPrefix(filepath.ToSlash(filepath.Clean(name)), "/"), nil
-}
-
-// open opens a file to push.
-func (p *Pusher) open(ctx context.Context, name string) (folders.File, error) {
-	store, key, err := p.source(name)
-	if err != nil {
-		return nil, err
-	}
-	return store.Open(ctx, key)
-}
-
 // hash returns the file's size and SHA-256, reusing the last hash while its
 // size and mtime are unchanged.
 func (p *Pusher) hash(ctx context.Context, name string) (localFile, error) {
 	name = path.Clean(name)
-	store, key, err := p.source(name)
-	if err != nil {
-		return localFile{}, err
-	}
-	fi, err := store.Stat(ctx, key)
+	fi, err := p.Folders.Stat(ctx, name)
 	if err != nil {
 		return localFile{}, err
 	}
@@ -278,7 +239,7 @@ func (p *Pusher) hash(ctx context.Context, name string) (localFile, error) {
 	if lf, ok := p.sums[name]; ok && lf.size == fi.Size() && lf.mtime.Equal(fi.ModTime()) {
 		return lf, nil
 	}
-	f, err := store.Open(ctx, key)
+	f, err := p.Folders.Open(ctx, name)
 	if err != nil {
 		return localFile{}, err
 	}
@@ -430,7 +391,7 @@ func (s *pushSession) markSent(ctx context.Context, rec *sqlite.RemotePush) erro
 // upload writes lf to tmp on the server, flushed to its disk when the server
 // can, and checks that the bytes sent are the ones hashed.
 func (s *pushSession) upload(ctx context.Context, conn *Conn, lf localFile, tmp string) error {
-	src, err := s.open(ctx, lf.path)
+	src, err := s.Folders.Open(ctx, lf.path)
 	if err != nil {
 		return &localError{err}
 	}

@@ -30,6 +30,15 @@ func newPusher(t *testing.T, s *testutil.SSHD, h *hub) (*Pusher, string) {
 	return p, incoming
 }
 
+// localOutbox gives the pusher data_dir-style folders in a temp dir and
+// returns the local folder of the key "outbox" there.
+func localOutbox(t *testing.T, p *Pusher) string {
+	t.Helper()
+	root := t.TempDir()
+	p.Folders = testutil.Folders(t, root)
+	return filepath.Join(root, "outbox")
+}
+
 // listDir returns the names in dir, dot-files included.
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
@@ -57,7 +66,7 @@ func TestPushPending(t *testing.T) {
 	s := testutil.StartSSHD(t)
 	h := mustHub(t)
 	p, incoming := newPusher(t, s, h)
-	outbox := filepath.Join(t.TempDir(), "outbox")
+	outbox := localOutbox(t, p)
 	packet := bytes.Repeat([]byte("PK packet bytes "), 20000) // 320 KB: several SFTP writes
 	mustWrite(t, filepath.Join(outbox, "packet-0001.zip"), packet)
 	mustWrite(t, filepath.Join(outbox, "997-0001.edi"), status350)
@@ -66,7 +75,7 @@ func TestPushPending(t *testing.T) {
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(filepath.Join(outbox, "packet-0001.zip"), old, old)
 
-	st, err := p.PushPending(context.Background(), outbox)
+	st, err := p.PushPending(context.Background(), "outbox")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +104,7 @@ func TestPushPending(t *testing.T) {
 	// The partner takes its files; nothing is sent again.
 	os.Remove(filepath.Join(incoming, "packet-0001.zip"))
 	os.Remove(filepath.Join(incoming, "997-0001.edi"))
-	st, err = p.PushPending(context.Background(), outbox)
+	st, err = p.PushPending(context.Background(), "outbox")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +114,7 @@ func TestPushPending(t *testing.T) {
 	if got := listDir(t, incoming); len(got) != 0 {
 		t.Fatalf("push folder has %v, want nothing resent", got)
 	}
-	if err := p.Push(context.Background(), filepath.Join(outbox, "997-0001.edi"), "997-0001.edi"); err != nil {
+	if err := p.Push(context.Background(), "outbox/997-0001.edi", "997-0001.edi"); err != nil {
 		t.Fatal(err)
 	}
 	if got := listDir(t, incoming); len(got) != 0 {
@@ -117,14 +126,14 @@ func TestPushOverwrite(t *testing.T) {
 	s := testutil.StartSSHD(t)
 	h := mustHub(t)
 	p, incoming := newPusher(t, s, h)
-	local := filepath.Join(t.TempDir(), "status.csv")
+	local := filepath.Join(localOutbox(t, p), "status.csv")
 	ctx := context.Background()
 
 	// The same name with new bytes is a new delivery and replaces the old
 	// file (posix-rename on OpenSSH).
 	for _, content := range []string{"ref,status\nA1,RELEASED\n", "ref,status\nA1,RELEASED\nA2,HOLD\n"} {
 		mustWrite(t, local, []byte(content))
-		if err := p.Push(ctx, local, "status.csv"); err != nil {
+		if err := p.Push(ctx, "outbox/status.csv", "status.csv"); err != nil {
 			t.Fatal(err)
 		}
 		if got := string(mustRead(t, filepath.Join(incoming, "status.csv"))); got != content {
@@ -157,7 +166,7 @@ func TestPushOverwrite(t *testing.T) {
 	})
 
 	t.Run("ErrName", func(t *testing.T) {
-		if err := p.Push(ctx, local, "../escape.csv"); err == nil {
+		if err := p.Push(ctx, "outbox/status.csv", "../escape.csv"); err == nil {
 			t.Fatal("got nil, want a refused name")
 		}
 	})
@@ -167,14 +176,14 @@ func TestPushRetries(t *testing.T) {
 	s := testutil.StartSSHD(t)
 	h := mustHub(t)
 	p, incoming := newPusher(t, s, h)
-	outbox := filepath.Join(t.TempDir(), "outbox")
+	outbox := localOutbox(t, p)
 	mustWrite(t, filepath.Join(outbox, "997-0002.edi"), status350)
 	// The partner's folder is missing: every attempt fails.
 	if err := os.Remove(incoming); err != nil {
 		t.Fatal(err)
 	}
 
-	st, err := p.PushPending(context.Background(), outbox)
+	st, err := p.PushPending(context.Background(), "outbox")
 	if err == nil || st.Failed != 1 || st.Sent != 0 {
 		t.Fatalf("got %+v, %v; want 1 failed with an error", st, err)
 	}
@@ -188,7 +197,7 @@ func TestPushRetries(t *testing.T) {
 
 	// Once the folder is back, the next pass delivers it.
 	mustMkdir(t, incoming)
-	st, err = p.PushPending(context.Background(), outbox)
+	st, err = p.PushPending(context.Background(), "outbox")
 	if err != nil || st.Sent != 1 {
 		t.Fatalf("got %+v, %v; want 1 sent", st, err)
 	}
@@ -205,7 +214,7 @@ func TestPushResumesAfterCrash(t *testing.T) {
 		s := testutil.StartSSHD(t)
 		h := mustHub(t)
 		p, incoming := newPusher(t, s, h)
-		outbox := filepath.Join(t.TempDir(), "outbox")
+		outbox := localOutbox(t, p)
 		mustWrite(t, filepath.Join(outbox, "997.edi"), status350)
 		remotePath := filepath.Join(incoming, "997.edi")
 		rec := &sqlite.RemotePush{Partner: "fastclear", RemotePath: remotePath, Size: int64(len(status350)), SHA256: sum(status350)}
@@ -218,7 +227,7 @@ func TestPushResumesAfterCrash(t *testing.T) {
 		}
 		mustWrite(t, tempPushName(remotePath, rec.SHA256), status350)
 
-		if _, err := p.PushPending(ctx, outbox); err != nil {
+		if _, err := p.PushPending(ctx, "outbox"); err != nil {
 			t.Fatal(err)
 		}
 		if got := listDir(t, incoming); strings.Join(got, " ") != "997.edi" {
@@ -231,7 +240,7 @@ func TestPushResumesAfterCrash(t *testing.T) {
 		s := testutil.StartSSHD(t)
 		h := mustHub(t)
 		p, incoming := newPusher(t, s, h)
-		outbox := filepath.Join(t.TempDir(), "outbox")
+		outbox := localOutbox(t, p)
 		mustWrite(t, filepath.Join(outbox, "997.edi"), status350)
 		rec := &sqlite.RemotePush{Partner: "fastclear", RemotePath: filepath.Join(incoming, "997.edi"), Size: int64(len(status350)), SHA256: sum(status350)}
 		if err := h.DB.CreateRemotePush(ctx, rec); err != nil {
@@ -242,7 +251,7 @@ func TestPushResumesAfterCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		st, err := p.PushPending(ctx, outbox)
+		st, err := p.PushPending(ctx, "outbox")
 		if err != nil {
 			t.Fatal(err)
 		}

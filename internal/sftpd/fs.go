@@ -223,7 +223,7 @@ func (s *session) RealPath(p string) (string, error) {
 }
 
 func (s *session) stat(clientPath string, follow bool) (os.FileInfo, error) {
-	_, rel := area(clientPath)
+	top, rel := area(clientPath)
 	if isHubTemp(path.Base(rel)) {
 		return nil, os.ErrNotExist
 	}
@@ -236,7 +236,7 @@ func (s *session) stat(clientPath string, follow bool) (os.FileInfo, error) {
 			return renamedInfo{fi, path.Base(rel)}, nil
 		}
 	}
-	if top := topOf(rel); shared(top) {
+	if shared(top) {
 		return s.sharedStat(top, rel)
 	}
 	var fi os.FileInfo
@@ -252,12 +252,14 @@ func (s *session) stat(clientPath string, follow bool) (os.FileInfo, error) {
 func (s *session) list(clientPath string) (sftp.ListerAt, error) {
 	top, rel := area(clientPath)
 	if shared(top) {
-		fi, err := s.sharedStat(top, rel)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			return nil, errNotFolder
+		if rel != top { // /outbox and /errors always are folders: no need to ask
+			fi, err := s.sharedStat(top, rel)
+			if err != nil {
+				return nil, err
+			}
+			if !fi.IsDir() {
+				return nil, errNotFolder
+			}
 		}
 		infos, err := s.srv.Folders.List(s.ctx(), folders.Partner(s.partner, rel))
 		return listerAt(infos), jailError(err)
@@ -312,12 +314,6 @@ func (s *session) sharedStat(top, rel string) (os.FileInfo, error) {
 		return folders.DirInfo(top), nil
 	}
 	return fi, jailError(err)
-}
-
-// topOf is the top folder of a path relative to the jail.
-func topOf(rel string) string {
-	top, _, _ := strings.Cut(rel, "/")
-	return top
 }
 
 func (s *session) mkdir(clientPath string) error {

@@ -1,18 +1,17 @@
 package sftpd
 
 import (
-	"strings"
-
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 )
 
 // hubTempPrefix marks the hub's own upload temp files: hidden from listings,
 // never matched by a mapping glob, and refused as a client-chosen name.
-const hubTempPrefix = ".cw-upload-"
+const hubTempPrefix = folders.TempPrefix + "upload-"
 
-// isHubTemp reports a hub temp file: our uploads (.cw-upload-*) and our
-// atomic writes into /outbox and /errors (.cw-write-*).
-func isHubTemp(name string) bool { return strings.HasPrefix(name, ".cw-") }
+// isHubTemp reports a hub temp file: our uploads (.cw-upload-*) and the
+// shared folders' own (folders.TempPrefix: writes, links, deliveries).
+func isHubTemp(name string) bool { return folders.IsTemp(name) }
 
 // isClientTemp reports whether a client-chosen name is a temporary one
 // (clearway.Unfinished): such a file becomes an arrival only when renamed

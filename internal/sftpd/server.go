@@ -54,9 +54,8 @@ type Server struct {
 	HostKey ssh.Signer
 	// PartnersDir holds one folder per partner: PartnersDir/<id>/{inbox,outbox,errors}.
 	PartnersDir string
-	// Folders serves /outbox and /errors (the bucket in a cluster, so every
-	// node lists what any node wrote); nil is data_dir's own folders, the
-	// parent of PartnersDir.
+	// Folders serves /outbox and /errors: data_dir's folders on one machine,
+	// the bucket in a cluster (so every node lists what any node wrote).
 	Folders folders.Store
 	// Accounts are the partners allowed to log in, by partner id.
 	Accounts map[string]*Account
@@ -98,11 +97,7 @@ func (s *Server) Open() error {
 		return errors.New("sftp server: no host key")
 	}
 	if s.Folders == nil {
-		local, err := folders.OpenLocal(filepath.Dir(s.PartnersDir))
-		if err != nil {
-			return err
-		}
-		s.Folders = local
+		return errors.New("sftp server: no folders for /outbox and /errors")
 	}
 	for id := range s.Accounts {
 		if err := s.prepareJail(id); err != nil {

@@ -60,6 +60,7 @@ func newHarness(t *testing.T, tune func(*Server)) *harness {
 		Listen:      "127.0.0.1:0",
 		HostKey:     hostKey,
 		PartnersDir: filepath.Join(dir, "partners"),
+		Folders:     testutil.Folders(t, dir),
 		Accounts: map[string]*Account{
 			"acme":   {Partner: "acme", Keys: []ssh.PublicKey{h.acme.Public}},
 			"globex": {Partner: "globex", Keys: []ssh.PublicKey{h.globex.Public}},
