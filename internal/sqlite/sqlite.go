@@ -37,9 +37,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// pgMigrationFS is the same schema for PostgreSQL (issue 16, in progress:
-// the store does not run on PostgreSQL yet; dialect.go rewrites its
-// statements, and a test keeps the two schemas' tables and columns equal).
+// pgMigrationFS is the same schema for PostgreSQL (issue 16): dialect.go
+// rewrites the store's statements, and a test keeps the two schemas'
+// tables and columns equal.
 //
 //go:embed migrations_pg/*.sql
 var pgMigrationFS embed.FS
