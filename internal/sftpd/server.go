@@ -83,7 +83,7 @@ type Server struct {
 	wg        sync.WaitGroup
 	transfers tracker
 
-	publishMu sync.Mutex // orders publishSessions
+	publishMu sync.Mutex // orders publishSessions and shared admissions
 	mu        sync.Mutex
 	conns     map[net.Conn]struct{}
 	connGone  chan struct{}  // a connection ended (for Close's grace wait)
@@ -338,9 +338,11 @@ func (s *Server) serverConfig(authLog func(ssh.ConnMetadata, string, error)) *ss
 }
 
 func (s *Server) openSession(partner string) bool {
-	elsewhere := s.sessionsElsewhere(partner)
+	if s.SharedSessions != nil && s.MaxSessionsPerPartner > 0 {
+		return s.admitShared(partner)
+	}
 	s.mu.Lock()
-	if s.MaxSessionsPerPartner > 0 && s.sessions[partner]+elsewhere >= s.MaxSessionsPerPartner {
+	if s.MaxSessionsPerPartner > 0 && s.sessions[partner] >= s.MaxSessionsPerPartner {
 		s.mu.Unlock()
 		return false
 	}
@@ -362,27 +364,40 @@ func (s *Server) closeSession(partner string) {
 // SessionLedger shares the partners' session counts among a cluster's
 // nodes (cluster.Sessions).
 type SessionLedger interface {
-	OpenElsewhere(ctx context.Context, partner string) (int, error)
+	// Admit says whether one more session fits the limit with those open
+	// here and on the other nodes, and if so publishes open+1 for here.
+	Admit(ctx context.Context, partner string, open, limit int) (bool, error)
 	Publish(ctx context.Context, partner string, open int) error
 }
 
 // sharedTimeout bounds a look at the cluster's session counts.
 const sharedTimeout = 2 * time.Second
 
-// sessionsElsewhere is the partner's sessions on the other nodes; when
-// they cannot be counted the limit holds for this node alone.
-func (s *Server) sessionsElsewhere(partner string) int {
-	if s.SharedSessions == nil || s.MaxSessionsPerPartner <= 0 {
-		return 0
-	}
+// admitShared opens a session under the cluster's count. Admissions and
+// publications here go one at a time (publishMu), so the count published
+// is never older than one this node sent before; when the cluster cannot
+// be asked, the limit holds for this node alone.
+func (s *Server) admitShared(partner string) bool {
+	s.publishMu.Lock()
+	defer s.publishMu.Unlock()
+	s.mu.Lock()
+	open := s.sessions[partner]
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(s.ctx, sharedTimeout)
 	defer cancel()
-	n, err := s.SharedSessions.OpenElsewhere(ctx, partner)
+	ok, err := s.SharedSessions.Admit(ctx, partner, open, s.MaxSessionsPerPartner)
 	if err != nil {
 		s.Logger.Warn("sftp: cannot count the partner's sessions on other nodes", "partner", partner, "error", err)
-		return 0
+		ok = open < s.MaxSessionsPerPartner
 	}
-	return n
+	if !ok {
+		return false
+	}
+	s.mu.Lock()
+	s.sessions[partner]++
+	s.mu.Unlock()
+	s.Metrics.SFTPSessionOpened()
+	return true
 }
 
 // publishSessions tells the other nodes how many sessions the partner has
