@@ -99,6 +99,10 @@ func (s *S3) Key(sum string) string {
 	return path.Join(sum[:2], sum)
 }
 
+// Object is where the bytes with this SHA-256 are: the bucket and the
+// object key (for a copy made by the server, folders.S3.CopyFrom).
+func (s *S3) Object(sum string) (bucket, key string) { return s.Bucket, s.Key(sum) }
+
 // Describe names the object and its bucket.
 func (s *S3) Describe(sum string) string {
 	return fmt.Sprintf("archive object %s in bucket %s", s.Key(sum), s.Bucket)

@@ -23,6 +23,9 @@ import (
 	"github.com/clearway/clearway/internal/clearway"
 )
 
+// ErrTooBig is a server copy refused for the object's size.
+var ErrTooBig = errors.New("too big for a server copy")
+
 // Store is where the shared files are kept.
 type Store interface {
 	// Write stores the bytes read from r (size of them, or -1 when not

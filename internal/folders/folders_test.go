@@ -203,3 +203,26 @@ func list(t *testing.T, s Store, dir string) string {
 	sort.Strings(names)
 	return strings.Join(names, ",")
 }
+
+// An archived object is copied into a partner's folder by the server; one
+// over 5 GiB is refused before asking, so the caller streams it.
+func TestS3CopyFrom(t *testing.T) {
+	ctx := context.Background()
+	s := mustS3(t)
+	body := "ISA*00*~IEA*1*000000001~"
+	if _, err := s.Client.PutObject(ctx, s.Bucket, "ab/ab12", strings.NewReader(body), int64(len(body)), minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CopyFrom(ctx, s.Bucket, "ab/ab12", int64(len(body)), Errors("acme", "bad.x12")); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, s, Errors("acme", "bad.x12")); got != body {
+		t.Fatalf("copied %q, want %q", got, body)
+	}
+	if err := s.CopyFrom(ctx, s.Bucket, "ab/missing", 10, Errors("acme", "gone.x12")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("copy of a missing object: %v, want not-exist", err)
+	}
+	if err := s.CopyFrom(ctx, s.Bucket, "ab/ab12", 6<<30, Errors("acme", "huge.x12")); !errors.Is(err, ErrTooBig) {
+		t.Fatalf("copy of 6 GiB: %v, want ErrTooBig", err)
+	}
+}

@@ -161,6 +161,29 @@ func (s *S3) Copy(ctx context.Context, from, to string) error {
 	return nil
 }
 
+// maxServerCopy is the largest object one CopyObject request copies.
+const maxServerCopy = 5 << 30
+
+// CopyFrom copies an object of another bucket or prefix of the same
+// service (the archive's) to key on the server: the bytes do not travel
+// through this node. Objects over 5 GiB are refused (ErrTooBig): the
+// caller streams those.
+func (s *S3) CopyFrom(ctx context.Context, bucket, object string, size int64, to string) error {
+	if err := checkKey(to); err != nil {
+		return err
+	}
+	if size > maxServerCopy {
+		return fmt.Errorf("%w: %s is %d bytes, over the 5 GiB a server copy takes", ErrTooBig, object, size)
+	}
+	_, err := s.Client.CopyObject(ctx,
+		minio.CopyDestOptions{Bucket: s.Bucket, Object: s.object(to)},
+		minio.CopySrcOptions{Bucket: bucket, Object: object})
+	if err != nil {
+		return s.err("copy "+bucket+"/"+object+" to", to, err)
+	}
+	return nil
+}
+
 // Rename copies then deletes: a bucket has no rename, so a crash between
 // the two leaves both (the caller's retry sees from still there).
 func (s *S3) Rename(ctx context.Context, from, to string) error {

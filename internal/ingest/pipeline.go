@@ -397,12 +397,7 @@ func (p *Pipeline) reject(ctx context.Context, out *Outcome, mappingName string)
 func (p *Pipeline) writeReport(ctx context.Context, f *clearway.File, mappingName string, errs []*mapping.InputError) (string, error) {
 	store := p.Folders
 	base := path.Base(f.Name)
-	src, err := p.Archive.OpenFile(f.SHA256)
-	if err != nil {
-		return "", err
-	}
-	defer src.Close()
-	if err := store.Write(ctx, folders.Errors(f.Partner, base), src, f.Size); err != nil {
+	if err := p.copyOriginal(ctx, f, folders.Errors(f.Partner, base)); err != nil {
 		return "", err
 	}
 	report := RenderReport(f, mappingName, errs)
@@ -412,6 +407,49 @@ func (p *Pipeline) writeReport(ctx context.Context, f *clearway.File, mappingNam
 	}
 	return store.Describe(key), nil
 }
+
+// copyOriginal puts the archived bytes of f at key. When the archive and
+// the folders are in one object store, the store copies them itself and
+// nothing travels through this node; otherwise, or when that copy fails,
+// they are streamed from the archive.
+func (p *Pipeline) copyOriginal(ctx context.Context, f *clearway.File, key string) error {
+	dst, ok := p.Folders.(serverCopier)
+	src, ok2 := p.Archive.(archivedObject)
+	if ok && ok2 {
+		bucket, object := src.Object(f.SHA256)
+		err := dst.CopyFrom(ctx, bucket, object, f.Size, key)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		if !errors.Is(err, folders.ErrTooBig) {
+			p.Logger.Warn("ingest: the object store did not copy the file; sending it from the archive", "file_id", f.ID, "error", err)
+		}
+	}
+	r, err := p.Archive.OpenFile(f.SHA256)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return p.Folders.Write(ctx, key, r, f.Size)
+}
+
+// serverCopier is a folder store that can copy an object of the same
+// object store on the server (folders.S3); archivedObject an archive that
+// says where a file's object is (archive.S3).
+type (
+	serverCopier interface {
+		CopyFrom(ctx context.Context, bucket, object string, size int64, to string) error
+	}
+	archivedObject interface {
+		Object(sum string) (bucket, key string)
+	}
+)
+
+// The bucket's archive and folders copy on the server.
+var (
+	_ serverCopier   = (*folders.S3)(nil)
+	_ archivedObject = (*archive.S3)(nil)
+)
 
 // clearInbox removes the partner's visible inbox copy once the file is
 // handled, but only if it still is this very file (a newer upload under the
