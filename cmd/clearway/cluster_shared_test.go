@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -69,6 +70,17 @@ func TestClusterOutboxThroughOtherNode(t *testing.T) {
 	nodes, backend, _ := sharedNodes(t, 2, x12Mappings(t))
 	a, b := nodes[0], nodes[1]
 	da, db := a.start(t), b.start(t)
+	for _, d := range []*daemon{da, db} { // each node's view of PostgreSQL and the bucket
+		resp, err := http.Get(d.httpURL(t) + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != "database: ok\narchive: ok\nok\n" {
+			t.Fatalf("/healthz: HTTP %d %q, want 200 with the database and the bucket ok", resp.StatusCode, body)
+		}
+	}
 	repo, _ := filepath.Abs("../..")
 	good := filepath.Join(repo, "testdata/mappings/x12-350/inbox/edi/350/350_000000101.edi")
 	bad := filepath.Join(repo, "testdata/mappings/x12-350/bad/inbox/edi/350/350_000000103.edi")

@@ -227,3 +227,16 @@ func TestLateCommitOfATakenFile(t *testing.T) {
 		t.Errorf("node-b's file is %s now, want still processing", got.State)
 	}
 }
+
+// The health check's ping answers on either store (on PostgreSQL it once
+// asked SQLite's catalogue, and every node reported itself down).
+func TestPing(t *testing.T) {
+	db := MustOpenDB(t)
+	if err := db.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := db.Ping(context.Background()); err == nil {
+		t.Fatal("a closed store answers the ping")
+	}
+}

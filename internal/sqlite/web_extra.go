@@ -100,10 +100,11 @@ func (v *View) PostStatus(ctx context.Context, ref string, f *clearway.File, rec
 	return v.db.FindFileByID(ctx, f.ID)
 }
 
-// Ping reports whether the database answers a query (the health check).
+// Ping reports whether the database answers a query on the store's own
+// schema, in either dialect (the health check).
 func (db *DB) Ping(ctx context.Context) error {
 	var n int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations`).Scan(&n); err != nil {
 		return fmt.Errorf("ping database: %w", err)
 	}
 	return nil

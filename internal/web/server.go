@@ -275,12 +275,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	db, arc := "ok", "ok"
+	// The answer needs no session, so why a part fails goes to the log.
 	if err := s.DB.Ping(ctx); err != nil {
 		db = "unavailable"
+		s.Logger.Warn("healthz: the database does not answer", "error", err)
 	}
 	if s.Archive != nil {
 		if err := s.Archive.Ping(ctx); err != nil {
 			arc = "unavailable"
+			s.Logger.Warn("healthz: the archive does not answer", "error", err)
 		}
 	}
 	// A load balancer reads the status; people and scripts the lines.
