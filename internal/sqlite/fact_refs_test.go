@@ -15,20 +15,8 @@ import (
 func TestFactReferences(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t)
-	f := &clearway.File{Partner: "acme", Channel: clearway.ChannelSFTP, Name: "inbox/a.csv", Size: 1, SHA256: strings.Repeat("ab", 32)}
-	if err := db.CreateFile(ctx, f); err != nil {
-		t.Fatal(err)
-	}
-	ship := func(ref string) int64 {
-		t.Helper()
-		res, err := db.db.ExecContext(ctx, `INSERT INTO shipments (ref, created_at, updated_at) VALUES (?, '', '')`, ref)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, _ := res.LastInsertId()
-		return id
-	}
-	s1, s2 := ship("CW-T1"), ship("CW-T2")
+	f := refFile(t, db)
+	s1, s2 := refShipment(t, db, "CW-T1"), refShipment(t, db, "CW-T2")
 	addLine := func(key string, file, shipment int64) error {
 		_, err := db.db.ExecContext(ctx, `INSERT INTO facts (kind, key, shipment_id, fields, file_id, source) VALUES ('invoice_line', ?, ?, '[]', ?, '{}')`,
 			key, nullID(shipment), file)
@@ -74,15 +62,7 @@ func TestFactReferences(t *testing.T) {
 func TestFactReferencesConcurrentDelete(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t)
-	f := &clearway.File{Partner: "acme", Channel: clearway.ChannelSFTP, Name: "inbox/a.csv", Size: 1, SHA256: strings.Repeat("ab", 32)}
-	if err := db.CreateFile(ctx, f); err != nil {
-		t.Fatal(err)
-	}
-	res, err := db.db.ExecContext(ctx, `INSERT INTO shipments (ref, created_at, updated_at) VALUES ('CW-T1', '', '')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, _ := res.LastInsertId()
+	f, s := refFile(t, db), refShipment(t, db, "CW-T1")
 	adding, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -107,4 +87,24 @@ func TestFactReferencesConcurrentDelete(t *testing.T) {
 	if err := <-deleted; err == nil || !strings.Contains(strings.ToLower(err.Error()), "foreign key") {
 		t.Fatalf("delete of a shipment lines were added to: want a foreign key error, got %v", err)
 	}
+}
+
+// refFile and refShipment add a file and a shipment lines can name.
+func refFile(t *testing.T, db *DB) *clearway.File {
+	t.Helper()
+	f := &clearway.File{Partner: "acme", Channel: clearway.ChannelSFTP, Name: "inbox/a.csv", Size: 1, SHA256: strings.Repeat("ab", 32)}
+	if err := db.CreateFile(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func refShipment(t *testing.T, db *DB, ref string) int64 {
+	t.Helper()
+	res, err := db.db.ExecContext(context.Background(), `INSERT INTO shipments (ref, created_at, updated_at) VALUES (?, '', '')`, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	return id
 }
