@@ -15,8 +15,8 @@ import (
 	"github.com/clearway/clearway/internal/testutil/pgtest"
 )
 
-// clusterConfig adds the ERP with a status feed every 10 s, on a shared
-// PostgreSQL store.
+// clusterConfig adds the ERP with a status feed every 10 s and a broker
+// sending customs statuses, on a shared PostgreSQL store.
 func clusterConfig(dsn string) string {
 	return fmt.Sprintf(`  - id: erp
     name: ERP
@@ -24,8 +24,63 @@ func clusterConfig(dsn string) string {
     mappings: []
     outbound:
       - {job: feed, kind: status, format: csv, schedule: "@every 10s"}
+  - id: fastclear
+    name: FastClear
+    role: broker
+    mappings: [broker-status-csv]
 store: {driver: postgres, dsn: "%s"}
 `, dsn)
+}
+
+// feedStatuses sends the broker's statuses through d's CLI, one a second
+// or as fast as the CLI goes, until stop is closed, each opening a new shipment (a state change for
+// the feed), and returns how many it sent.
+func feedStatuses(t *testing.T, d *demo, stop <-chan struct{}) <-chan int {
+	sent := make(chan int, 1)
+	go func() {
+		n := 0
+		defer func() { sent <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Second):
+			}
+			file := filepath.Join(d.dir, fmt.Sprintf("EVENTS-%03d.csv", n))
+			os.WriteFile(file, fmt.Appendf(nil, "Event Code,Event Time,Entry No,Master BL,House BL,Container,Message\n"+
+				"CCC,20/03/2026 14:05,,MAEU24%07d,,,Customs declaration commenced\n", n), 0o644)
+			if out, errOut, code := d.clearway(t, "ingest", "--partner", "fastclear", "--into", "inbox/events", file); code != 0 {
+				t.Errorf("ingest %s: exit %d %s%s", file, code, out, errOut)
+				return
+			}
+			n++
+		}
+	}()
+	return sent
+}
+
+// delivery is one delivered run of an outbound job.
+type delivery struct {
+	Job       string    `json:"job"`
+	State     string    `json:"state"`
+	Items     int       `json:"items"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// feedDeliveries are the status feed's delivered runs, oldest first.
+func feedDeliveries(t *testing.T, d *demo) []delivery {
+	t.Helper()
+	out, errOut, code := d.clearway(t, "outbound", "list", "--partner", "erp", "--json")
+	if code != 0 {
+		t.Fatalf("outbound list: exit %d %s", code, errOut)
+	}
+	var runs []delivery
+	if err := json.Unmarshal([]byte(out), &runs); err != nil {
+		t.Fatalf("outbound list: %v\n%s", err, out)
+	}
+	runs = slices.DeleteFunc(runs, func(r delivery) bool { return r.Job != "feed" || r.State != "delivered" })
+	slices.SortFunc(runs, func(x, y delivery) int { return x.CreatedAt.Compare(y.CreatedAt) })
+	return runs
 }
 
 // jobRuns are the times a node's log says it ran the job.
@@ -53,8 +108,14 @@ func TestClusterJobRunsOncePerTick(t *testing.T) {
 	t.Parallel()
 	dsn := pgtest.New(t)
 	a, b := newDemo(t), newDemo(t)
-	a.writeConfig(t, clusterConfig(dsn))
-	b.writeConfig(t, clusterConfig(dsn))
+	mapping, err := os.ReadFile(filepath.Join("..", "..", "mappings", "broker-status-csv.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*demo{a, b} {
+		os.WriteFile(filepath.Join(d.dir, "mappings", "broker-status-csv.yaml"), mapping, 0o644)
+		d.writeConfig(t, clusterConfig(dsn))
+	}
 	da, db := a.start(t), b.start(t)
 	ids := map[*daemon]string{}
 	for _, d := range []*daemon{da, db} {
@@ -70,12 +131,43 @@ func TestClusterJobRunsOncePerTick(t *testing.T) {
 		}
 	}
 
+	// For a minute the broker sends a status every few seconds, so every
+	// tick has something to deliver: one delivery per 10 s tick across
+	// both nodes, and every status delivered once.
+	stop := make(chan struct{})
+	begun := time.Now()
+	sent := feedStatuses(t, a, stop)
 	time.Sleep(61 * time.Second)
+	close(stop)
+	statuses := <-sent
+	var deliveries []delivery
+	for deadline := time.Now().Add(25 * time.Second); ; time.Sleep(time.Second) {
+		deliveries = feedDeliveries(t, a)
+		items := 0
+		for _, d := range deliveries {
+			items += d.Items
+		}
+		if items == statuses {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d statuses sent, %d delivered in %d files: %+v", statuses, items, len(deliveries), deliveries)
+		}
+	}
+	inMinute := slices.DeleteFunc(slices.Clone(deliveries), func(d delivery) bool { return d.CreatedAt.After(begun.Add(61 * time.Second)) })
+	if len(inMinute) < 5 || len(inMinute) > 7 || statuses < 6 {
+		t.Fatalf("%d deliveries in a minute across both nodes (%d statuses sent), want one per 10 s tick: %+v", len(inMinute), statuses, deliveries)
+	}
+	for i := 1; i < len(deliveries); i++ {
+		if gap := deliveries[i].CreatedAt.Sub(deliveries[i-1].CreatedAt); gap < 5*time.Second {
+			t.Errorf("two deliveries %v apart: a tick ran on both nodes", gap)
+		}
+	}
+	t.Logf("%d statuses delivered in %d files, %d of them in the minute", statuses, len(deliveries), len(inMinute))
+	// A tick that ran on both nodes would find nothing left the second
+	// time, so the runs are counted too, from the nodes' logs.
 	runs := append(jobRuns(da.logs.String(), "erp/feed"), jobRuns(db.logs.String(), "erp/feed")...)
 	slices.SortFunc(runs, func(x, y time.Time) int { return x.Compare(y) })
-	if len(runs) < 5 || len(runs) > 7 {
-		t.Fatalf("%d runs in a minute across both nodes, want one per 10 s tick: %v", len(runs), runs)
-	}
 	for i := 1; i < len(runs); i++ {
 		if gap := runs[i].Sub(runs[i-1]); gap < 5*time.Second {
 			t.Errorf("two runs %v apart: a tick ran on both nodes", gap)
