@@ -20,9 +20,6 @@ const clusterLeaseTTL = 15 * time.Second
 // missed heartbeats (cluster.Node's default period is 5 s).
 const clusterStaleAfter = 15 * time.Second
 
-// requeueJob takes back the files of nodes that are gone.
-const requeueJob = "requeue-orphans"
-
 // hubCluster is a daemon's part in a cluster (store.driver: postgres): its
 // node row and a lease per cluster-wide scheduled job.
 type hubCluster struct {
@@ -33,8 +30,15 @@ type hubCluster struct {
 
 // addJob schedules a job that runs on one node of a cluster at a time: a
 // tick runs it only where the job's lease is held (every tick runs it on
-// a lone daemon, and from the CLI).
+// a lone daemon, and from the CLI). Each run in a cluster is logged at
+// INFO with the node (addLeasedJob chooses the level).
 func (h *Hub) addJob(name, spec string, fn func(context.Context) error) error {
+	return h.addLeasedJob(name, spec, slog.LevelInfo, fn)
+}
+
+// addLeasedJob is addJob logging each run at ranLevel: a job ticking
+// every few seconds that logs its own work says less.
+func (h *Hub) addLeasedJob(name, spec string, ranLevel slog.Level, fn func(context.Context) error) error {
 	h.clusterJobs = append(h.clusterJobs, name)
 	return h.Scheduler.Add(name, spec, func(ctx context.Context) error {
 		l := h.cluster.leader(name)
@@ -43,11 +47,7 @@ func (h *Hub) addJob(name, spec string, fn func(context.Context) error) error {
 		}
 		ran, err := l.Run(ctx, fn)
 		if ran {
-			level := slog.LevelInfo
-			if name == requeueJob { // every 5 s; it logs the files it requeues
-				level = slog.LevelDebug
-			}
-			h.Logger.Log(ctx, level, "cluster job ran on this node", "job", name, "node", h.cluster.node.ID)
+			h.Logger.Log(ctx, ranLevel, "cluster job ran on this node", "job", name, "node", h.cluster.node.ID)
 		}
 		return err
 	})
@@ -83,7 +83,8 @@ func (h *Hub) joinCluster() error {
 	// back in the queue (one node looks, every few seconds).
 	h.DB.Node = c.node.ID
 	h.Ingest.LiveNodes = func(ctx context.Context) ([]string, error) { return store.LiveNodes(ctx, clusterStaleAfter) }
-	return h.addJob(requeueJob, "@every 5s", func(ctx context.Context) error {
+	// Every 5 s, and it logs the files it requeues: its runs at DEBUG.
+	return h.addLeasedJob("requeue-orphans", "@every 5s", slog.LevelDebug, func(ctx context.Context) error {
 		_, err := h.Ingest.RequeueOrphans(ctx)
 		return err
 	})

@@ -11,6 +11,8 @@ package folders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -105,6 +107,26 @@ func Exists(ctx context.Context, s Store, key string) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// Holds reports whether the file at key has exactly these bytes: size
+// (unless negative) and SHA-256. One of another size is not read.
+func Holds(ctx context.Context, s Store, key string, size int64, sum string) bool {
+	f, err := s.Open(ctx, key)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if size >= 0 {
+		if fi, err := f.Stat(); err != nil || fi.Size() != size {
+			return false
+		}
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false
+	}
+	return hex.EncodeToString(h.Sum(nil)) == sum
 }
 
 // info is a FileInfo for what a bucket describes.

@@ -124,10 +124,18 @@ func (l *Local) List(_ context.Context, dir string) ([]fs.FileInfo, error) {
 	if err := checkKey(dir); err != nil {
 		return nil, err
 	}
-	d, err := l.root.Open(dir)
+	infos, err := ReadDir(l.root, dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	return infos, err
+}
+
+// ReadDir lists the folder dir of root without Clearway's own temp files
+// (the SFTP server reads a partner's /inbox on the node's disk the same
+// way).
+func ReadDir(root *os.Root, dir string) ([]fs.FileInfo, error) {
+	d, err := root.Open(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -330,13 +330,8 @@ func sha256File(path string) string {
 		return ""
 	}
 	defer fh.Close()
-	return sha256Of(fh)
-}
-
-// sha256Of is the hex SHA-256 of what r reads, "" when it fails.
-func sha256Of(r io.Reader) string {
 	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
+	if _, err := io.Copy(h, fh); err != nil {
 		return ""
 	}
 	return hex.EncodeToString(h.Sum(nil))

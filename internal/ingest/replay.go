@@ -162,7 +162,7 @@ func (p *Pipeline) acceptedAfterCorrection(ctx context.Context, f *clearway.File
 	done := "accepted after correction; the /errors copy and its report were replaced by " + path.Join(clearway.ErrorsDir, base+".accepted.txt")
 	store := p.Folders
 	copyKey := folders.Errors(f.Partner, base)
-	if isSharedCopy(ctx, store, copyKey, f) { // a later rejected file of the same name stays
+	if folders.Holds(ctx, store, copyKey, f.Size, f.SHA256) { // a later rejected file of the same name stays
 		for _, key := range []string{copyKey, copyKey + ".error.txt"} {
 			if err := store.Remove(ctx, key); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				p.Logger.Warn("replay: remove from /errors", "path", store.Describe(key), "error", err)
@@ -174,20 +174,6 @@ func (p *Pipeline) acceptedAfterCorrection(ctx context.Context, f *clearway.File
 		p.Logger.Warn("replay: write note", "path", store.Describe(copyKey+".accepted.txt"), "error", err)
 	}
 	return done
-}
-
-// isSharedCopy reports whether the shared file at key holds f's bytes;
-// one of another size is not read at all.
-func isSharedCopy(ctx context.Context, store folders.Store, key string, f *clearway.File) bool {
-	sf, err := store.Open(ctx, key)
-	if err != nil {
-		return false
-	}
-	defer sf.Close()
-	if fi, err := sf.Stat(); err != nil || fi.Size() != f.Size {
-		return false
-	}
-	return sha256Of(sf) == f.SHA256
 }
 
 // RenderAccepted is the note a partner finds in /errors where the report

@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -222,7 +221,7 @@ func (r *Runner) deliver(ctx context.Context, run *sqlite.OutboundRun) error {
 	if !tempThere && sentThere {
 		return r.delivered(ctx, run) // renamed before the crash
 	}
-	if !tempThere || !sameSum(ctx, store, temp, run.SHA256) {
+	if !tempThere || !folders.Holds(ctx, store, temp, run.Size, run.SHA256) {
 		store.Remove(ctx, sent)
 		if err := r.copySpool(ctx, run, temp); err != nil {
 			return fail(err)
@@ -253,18 +252,4 @@ func (r *Runner) delivered(ctx context.Context, run *sqlite.OutboundRun) error {
 	}
 	r.Logger.Info("outbound delivered", "partner", run.Partner, "job", run.Job, "file", run.Name, "items", run.Items, "size", run.Size)
 	return nil
-}
-
-// sameSum reports whether the shared file at key has the sha256 sum.
-func sameSum(ctx context.Context, store folders.Store, key, sum string) bool {
-	f, err := store.Open(ctx, key)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return false
-	}
-	return hex.EncodeToString(h.Sum(nil)) == sum
 }

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/testutil"
 )
 
@@ -124,7 +125,7 @@ func TestKilledClientLeavesNothing(t *testing.T) {
 	// Wait until bytes are landing in the hub's temp file, then kill -9.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if entries := h.inboxEntries(t, "acme"); len(entries) == 1 && isHubTemp(entries[0]) {
+		if entries := h.inboxEntries(t, "acme"); len(entries) == 1 && folders.IsTemp(entries[0]) {
 			if fi, err := os.Stat(filepath.Join(h.dir, "partners", "acme", "inbox", entries[0])); err == nil && fi.Size() > 0 {
 				break
 			}

@@ -113,7 +113,7 @@ func (s *session) openForRead(top, rel string) (folders.File, error) {
 	default:
 		return nil, os.ErrNotExist
 	}
-	if isHubTemp(path.Base(rel)) || rel == top {
+	if folders.IsTemp(path.Base(rel)) || rel == top {
 		return nil, fmt.Errorf("%w: not a file", sftp.ErrSSHFxFailure)
 	}
 	f, err := s.srv.Folders.Open(s.ctx(), folders.Partner(s.partner, rel))
@@ -224,7 +224,7 @@ func (s *session) RealPath(p string) (string, error) {
 
 func (s *session) stat(clientPath string, follow bool) (os.FileInfo, error) {
 	top, rel := area(clientPath)
-	if isHubTemp(path.Base(rel)) {
+	if folders.IsTemp(path.Base(rel)) {
 		return nil, os.ErrNotExist
 	}
 	// A file being uploaded is visible under its client name at its current size.
@@ -267,23 +267,9 @@ func (s *session) list(clientPath string) (sftp.ListerAt, error) {
 	if rel == "." {
 		return s.listRoot()
 	}
-	d, err := s.root.Open(rel)
+	infos, err := folders.ReadDir(s.root, rel)
 	if err != nil {
 		return nil, jailError(err)
-	}
-	defer d.Close()
-	entries, err := d.ReadDir(-1)
-	if err != nil {
-		return nil, jailError(err)
-	}
-	infos := make([]os.FileInfo, 0, len(entries))
-	for _, e := range entries {
-		if isHubTemp(e.Name()) {
-			continue
-		}
-		if fi, err := e.Info(); err == nil { // else removed since ReadDir
-			infos = append(infos, fi)
-		}
 	}
 	return listerAt(infos), nil
 }
@@ -321,7 +307,7 @@ func (s *session) mkdir(clientPath string) error {
 	if top != clearway.InboxDir || rel == clearway.InboxDir {
 		return errReadOnly
 	}
-	if isHubTemp(path.Base(rel)) {
+	if folders.IsTemp(path.Base(rel)) {
 		return errReserved
 	}
 	return jailError(s.root.Mkdir(rel, 0o750))

@@ -5,13 +5,10 @@ import (
 	"github.com/clearway/clearway/internal/folders"
 )
 
-// hubTempPrefix marks the hub's own upload temp files: hidden from listings,
-// never matched by a mapping glob, and refused as a client-chosen name.
+// hubTempPrefix marks the hub's own upload temp files: like the shared
+// folders' own temp names (folders.IsTemp), hidden from listings, never
+// matched by a mapping glob, and refused as a client-chosen name.
 const hubTempPrefix = folders.TempPrefix + "upload-"
-
-// isHubTemp reports a hub temp file: our uploads (.cw-upload-*) and the
-// shared folders' own (folders.TempPrefix: writes, links, deliveries).
-func isHubTemp(name string) bool { return folders.IsTemp(name) }
 
 // isClientTemp reports whether a client-chosen name is a temporary one
 // (clearway.Unfinished): such a file becomes an arrival only when renamed

@@ -432,7 +432,7 @@ func (s *Server) prepareJail(partner string) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && isHubTemp(d.Name()) {
+		if !d.IsDir() && folders.IsTemp(d.Name()) {
 			s.Logger.Info("removing unfinished upload left by a crash", "partner", partner, "path", p)
 			return os.Remove(p)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
 	"github.com/clearway/clearway/internal/defender"
+	"github.com/clearway/clearway/internal/folders"
 	"github.com/clearway/clearway/internal/intake"
 	"github.com/clearway/clearway/internal/sqlite"
 	"github.com/clearway/clearway/internal/testutil"
@@ -171,7 +172,7 @@ func (h *harness) assertJournaledOnce(t *testing.T, partner, name string, body [
 		t.Fatalf("archive copy: %v", err)
 	}
 	for _, e := range h.inboxEntries(t, partner) {
-		if isHubTemp(filepath.Base(e)) {
+		if folders.IsTemp(filepath.Base(e)) {
 			t.Fatalf("hub temp file left in inbox: %s", e)
 		}
 	}

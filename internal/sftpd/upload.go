@@ -16,6 +16,7 @@ import (
 
 	"github.com/clearway/clearway/internal/archive"
 	"github.com/clearway/clearway/internal/clearway"
+	"github.com/clearway/clearway/internal/folders"
 )
 
 // upload is a file being written by a client. The bytes go to a hidden temp
@@ -53,7 +54,7 @@ func (s *session) startUpload(r *sftp.Request) (*upload, error) {
 		return nil, errReadOnly
 	}
 	name := path.Base(rel)
-	if isHubTemp(name) {
+	if folders.IsTemp(name) {
 		return nil, errReserved
 	}
 	flags := r.Pflags()
@@ -223,7 +224,7 @@ func (s *session) rename(from, to string, posix bool) error {
 	if fromTop != clearway.InboxDir || toTop != clearway.InboxDir || fromRel == fromTop || toRel == toTop {
 		return errReadOnly
 	}
-	if isHubTemp(path.Base(fromRel)) || isHubTemp(path.Base(toRel)) {
+	if folders.IsTemp(path.Base(fromRel)) || folders.IsTemp(path.Base(toRel)) {
 		return errReserved
 	}
 	fi, err := s.root.Lstat(fromRel)

@@ -164,11 +164,7 @@ func (in *Ingest) flushRows(batch []pendingFact) error {
 	// Near the largest row id SQLite picks ids at random: ask it instead.
 	// PostgreSQL always names them: other nodes add lines meanwhile.
 	returning := in.db.postgres() || in.factMax > math.MaxInt64-1<<32
-	args := append(in.args[:0], in.file.ID)
-	for _, f := range batch {
-		args = append(args, f.kind, f.key, nullID(f.shipment), f.fields, f.source)
-	}
-	in.args = args
+	args := in.rowArgs(batch)
 	var inserted map[factID]bool // nil: every line of the batch was new
 	var err error
 	if returning {
@@ -183,6 +179,17 @@ func (in *Ingest) flushRows(batch []pendingFact) error {
 	return in.settleBatch(batch, func(i int) (*storedLine, bool) {
 		return nil, inserted != nil && !inserted[factID{batch[i].kind, batch[i].key}]
 	})
+}
+
+// rowArgs are a batch INSERT's arguments: the file, then each line's
+// columns (in a buffer reused from batch to batch; clear it after use).
+func (in *Ingest) rowArgs(batch []pendingFact) []any {
+	args := append(in.args[:0], in.file.ID)
+	for _, f := range batch {
+		args = append(args, f.kind, f.key, nullID(f.shipment), f.fields, f.source)
+	}
+	in.args = args
+	return args
 }
 
 // settleBatch finishes a batch whose new lines are stored: each line that

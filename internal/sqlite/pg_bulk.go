@@ -148,11 +148,9 @@ func (in *Ingest) copyFresh(fresh, batch []pendingFact, old map[int]*storedLine)
 	added := map[factID]bool{}
 	for len(fresh) > 0 {
 		n := min(len(fresh), batchSize)
-		args := []any{in.file.ID}
-		for _, f := range fresh[:n] {
-			args = append(args, f.kind, f.key, nullID(f.shipment), f.fields, f.source)
-		}
+		args := in.rowArgs(fresh[:n])
 		inserted, err := in.insertReturning(fresh[:n], args)
+		clear(args)
 		if err != nil {
 			return err
 		}
